@@ -1,0 +1,113 @@
+# webhook-fcgi: one static library (common/), one small binary per
+# provider (handlers/), tools on top.  GNU make; libraries via pkg-config.
+#
+#   make          build everything into build/
+#   make check    install what is missing, then every test (see README)
+#   make run      install what is missing, build, serve on 127.0.0.1:8080
+#   make install  PREFIX=/usr/local DESTDIR=
+
+VERSION   = 0.1
+PREFIX   ?= /usr/local
+CGIDIR   ?= $(PREFIX)/lib/cgi-bin/webhook-fcgi
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+BUILD    ?= build
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+PKGS      = fcgi libcrypto json-c sqlite3 inih
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
+	echo -lfcgi -lcrypto -ljson-c -lsqlite3 -linih)
+WARN      = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+	-Wshadow -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Wwrite-strings
+HARDEN    = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -DVERSION='"$(VERSION)"' $(WARN) \
+	$(HARDEN) $(CFLAGS) $(SANITIZE) -iquote common $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS) $(SANITIZE)
+
+COMMON    = buf config dlog hmac json ledger log parse redact request \
+	respond sandbox serve verify
+HANDLERS  = github stripe slack zendesk iot
+UNITS     = buf parse json hmac config verify dlog ledger redact
+
+LIB       = $(BUILD)/libwebhook.a
+LIB_OBJS  = $(COMMON:%=$(BUILD)/obj/common/%.o)
+CGI       = $(HANDLERS:%=$(BUILD)/cgi-bin/%.fcgi)
+UNIT_BINS = $(UNITS:%=$(BUILD)/tests/test-%)
+HELPERS   = $(BUILD)/helpers/fcgi-echo
+
+.PHONY: all check test unit integration asan lint run serve install clean \
+	deps-run deps-check
+
+all: $(CGI)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJS)
+
+$(BUILD)/cgi-bin/%.fcgi: $(BUILD)/obj/handlers/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+$(BUILD)/tests/test-%: $(BUILD)/obj/tests/unit/test-%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) \
+		$$(pkg-config --libs cmocka)
+
+$(BUILD)/helpers/%: tests/helpers/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(PKG_LIBS)
+
+# The two commands of the README.  Each first installs what is missing,
+# then runs make again so that pkg-config sees the new libraries.
+check: deps-check
+	@$(MAKE) --no-print-directory test
+
+run: deps-run
+	@$(MAKE) --no-print-directory serve
+
+deps-run:
+	@sh scripts/deps.sh run
+
+deps-check:
+	@sh scripts/deps.sh check
+
+test: lint unit integration asan
+
+unit: $(UNIT_BINS)
+	@sh tests/run-unit.sh $(UNIT_BINS)
+
+integration: all $(HELPERS)
+	@sh tests/run-integration.sh
+
+# The unit and integration tests again, under ASan and UBSan.
+asan:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
+		SANITIZE='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+		CFLAGS='-O1 -g' unit integration-asan
+
+integration-asan: all $(HELPERS)
+	@WEBHOOK_BUILD=$(BUILD) sh tests/run-integration.sh asan
+
+lint:
+	@sh tests/lint.sh
+
+serve: all
+	@sh scripts/run.sh
+
+install: all
+	install -d $(DESTDIR)$(CGIDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/webhook-fcgi
+	install -m 755 $(CGI) $(DESTDIR)$(CGIDIR)/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,78 @@
+/*
+ * Hard limits on untrusted input (named bounds.h, not limits.h, which
+ * would shadow the C library's <limits.h>).  Every parser checks against these
+ * before it copies or loops, so a hostile request costs bounded memory
+ * and time.  Each may be overridden at compile time (-DLIMIT_X=...).
+ */
+#ifndef BOUNDS_H
+#define BOUNDS_H
+
+/* Request headers kept per request; more is answered 431. */
+#ifndef LIMIT_HEADERS
+#define LIMIT_HEADERS		128
+#endif
+
+/* Bytes of one header value (lighttpd's default line limit is 8 KiB). */
+#ifndef LIMIT_HEADER_VALUE
+#define LIMIT_HEADER_VALUE	8192
+#endif
+
+/* Bytes of all header names and values together. */
+#ifndef LIMIT_HEADER_TOTAL
+#define LIMIT_HEADER_TOTAL	65536
+#endif
+
+/* Hard ceiling of max_body, whatever the configuration says. */
+#ifndef LIMIT_BODY
+#define LIMIT_BODY		(64UL * 1024 * 1024)
+#endif
+
+/* Candidate signatures taken from one signature header. */
+#ifndef LIMIT_SIGNATURES
+#define LIMIT_SIGNATURES	8
+#endif
+
+/* Secrets per endpoint (rotation keeps two or three at a time). */
+#ifndef LIMIT_SECRETS
+#define LIMIT_SECRETS		8
+#endif
+
+/* Bytes of one secret. */
+#ifndef LIMIT_SECRET_LEN
+#define LIMIT_SECRET_LEN	1024
+#endif
+
+/* Nesting depth accepted by the JSON parser. */
+#ifndef LIMIT_JSON_DEPTH
+#define LIMIT_JSON_DEPTH	64
+#endif
+
+/* Bytes of a delivery id or event name taken from a request. */
+#ifndef LIMIT_ID_LEN
+#define LIMIT_ID_LEN		200
+#endif
+
+/* Endpoints in one configuration file. */
+#ifndef LIMIT_ENDPOINTS
+#define LIMIT_ENDPOINTS		64
+#endif
+
+/* Bytes of an endpoint name: [A-Za-z0-9_.-], not starting with '.'. */
+#ifndef LIMIT_ENDPOINT_NAME
+#define LIMIT_ENDPOINT_NAME	64
+#endif
+
+/* Source-address allowlist and trusted proxy entries per endpoint. */
+#ifndef LIMIT_NETS
+#define LIMIT_NETS		32
+#endif
+
+/* Per-event command overrides ("on.<glob> = cmd") per endpoint. */
+#ifndef LIMIT_ROUTES
+#define LIMIT_ROUTES		32
+#endif
+
+/* Bytes of a log record's fixed part beyond headers and body. */
+#define LIMIT_RECORD_EXTRA	4096
+
+#endif /* BOUNDS_H */

@@ -1,0 +1,244 @@
+/*
+ * dlog: JSON Lines delivery log with size rotation.
+ *
+ * Concurrency: every process appending to a log holds a shared flock on
+ * <dir>/.<endpoint>.lock while it writes; rotation takes it exclusive.
+ * So a rotation never happens in the middle of someone's write, and a
+ * writer that still holds the old descriptor notices the new inode
+ * before it writes (s6-log and lighttpd rotate the same way: fsync,
+ * rename, reopen).  If a reopen fails, the old descriptor is kept and a
+ * warning goes to the server's error log.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dlog.h"
+#include "json.h"
+#include "log.h"
+
+struct dlog {
+	char	 path[PATH_MAX];
+	char	 dir[PATH_MAX];
+	int	 fd;
+	int	 lockfd;
+	dev_t	 dev;
+	ino_t	 ino;
+	long	 max_size;
+	long	 keep;
+};
+
+static int
+open_log(struct dlog *l)
+{
+	struct stat	 st;
+	int		 fd;
+
+	fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	/* The folder was removed from outside: make it again. */
+	if (fd == -1 && errno == ENOENT && mkdir(l->dir, 0750) == 0)
+		fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		    0640);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return -1;
+	}
+	if (l->fd != -1)
+		close(l->fd);
+	l->fd = fd;
+	l->dev = st.st_dev;
+	l->ino = st.st_ino;
+	return 0;
+}
+
+struct dlog *
+dlog_open(const char *dir, const char *endpoint, long max_size, long keep,
+    char *err, size_t errlen)
+{
+	struct dlog	*l;
+	char		 lock[PATH_MAX];
+
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	l->fd = l->lockfd = -1;
+	l->max_size = max_size;
+	l->keep = keep;
+	if ((size_t)snprintf(l->dir, sizeof(l->dir), "%s", dir) >=
+	    sizeof(l->dir) ||
+	    (size_t)snprintf(l->path, sizeof(l->path), "%s/%s.log", dir,
+	    endpoint) >= sizeof(l->path) ||
+	    (size_t)snprintf(lock, sizeof(lock), "%s/.%s.lock", dir,
+	    endpoint) >= sizeof(lock)) {
+		snprintf(err, errlen, "log path too long");
+		goto fail;
+	}
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create '%s': %s", dir,
+		    strerror(errno));
+		goto fail;
+	}
+	if ((l->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) ==
+	    -1 || open_log(l) == -1) {
+		snprintf(err, errlen, "cannot open '%s': %s", l->lockfd == -1 ?
+		    lock : l->path, strerror(errno));
+		goto fail;
+	}
+	return l;
+fail:
+	dlog_close(l);
+	return NULL;
+}
+
+void
+dlog_close(struct dlog *l)
+{
+	if (l == NULL)
+		return;
+	if (l->fd != -1)
+		close(l->fd);
+	if (l->lockfd != -1)
+		close(l->lockfd);
+	free(l);
+}
+
+/* Reopens when the file at our path is no longer the one we hold. */
+static void
+follow_rename(struct dlog *l)
+{
+	struct stat	 st;
+
+	if (stat(l->path, &st) == 0 && st.st_dev == l->dev &&
+	    st.st_ino == l->ino)
+		return;
+	if (open_log(l) == -1)
+		log_warn("cannot reopen '%s', still writing the old file",
+		    l->path);
+}
+
+static void
+rotate(struct dlog *l)
+{
+	char	 from[PATH_MAX + 32], to[PATH_MAX + 32];
+	long	 i;
+
+	if (flock(l->lockfd, LOCK_EX) == -1)
+		return;
+	follow_rename(l);
+	/* Another process may have rotated while we waited for the lock. */
+	if (lseek(l->fd, 0, SEEK_END) < l->max_size)
+		goto out;
+	if (fsync(l->fd) == -1)
+		log_warn("fsync '%s'", l->path);
+	for (i = l->keep - 1; i >= 1; i--) {
+		snprintf(from, sizeof(from), "%s.%ld", l->path, i);
+		snprintf(to, sizeof(to), "%s.%ld", l->path, i + 1);
+		if (rename(from, to) == -1 && errno != ENOENT)
+			log_warn("rename '%s'", from);
+	}
+	snprintf(to, sizeof(to), "%s.1", l->path);
+	if ((l->keep > 0 ? rename(l->path, to) : unlink(l->path)) == -1)
+		log_warn("rotate '%s'", l->path);
+	else if (open_log(l) == -1)
+		log_warn("cannot reopen '%s' after rotation", l->path);
+out:
+	flock(l->lockfd, LOCK_UN);
+}
+
+int
+dlog_write(struct dlog *l, const char *line, size_t len)
+{
+	ssize_t	 n;
+	off_t	 end;
+	int	 saved;
+
+	if (flock(l->lockfd, LOCK_SH) == -1)
+		return -1;
+	follow_rename(l);
+	n = write(l->fd, line, len);
+	saved = errno;
+	if (n >= 0 && (size_t)n < len) {
+		/* Disk full mid-record: end the torn line for readers. */
+		if (write(l->fd, "\n", 1) == -1)
+			log_warn("cannot end a torn line in '%s'", l->path);
+		saved = ENOSPC;
+	}
+	end = lseek(l->fd, 0, SEEK_END);
+	flock(l->lockfd, LOCK_UN);
+	if (n < 0 || (size_t)n < len) {
+		errno = saved;
+		return -1;
+	}
+	if (end >= l->max_size)
+		rotate(l);
+	return 0;
+}
+
+void
+dlog_time(long long time_ms, char *out)
+{
+	struct tm	 tm;
+	time_t		 t = (time_t)(time_ms / 1000);
+	size_t		 n;
+
+	gmtime_r(&t, &tm);
+	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 32 - n, ".%03dZ", (int)(time_ms % 1000));
+}
+
+static int
+add_opt(struct buf *out, const char *key, const char *v)
+{
+	if (v == NULL)
+		return 0;
+	return json_add_kv(out, 0, key, v, strlen(v));
+}
+
+int
+dlog_format(struct buf *out, const struct dlog_entry *e)
+{
+	char	 when[32];
+
+	buf_reset(out);
+	dlog_time(e->time_ms, when);
+	/* Field order is fixed so that people can read raw lines too. */
+	if (buf_addc(out, '{') == -1 ||
+	    json_add_kv(out, 1, "time", when, strlen(when)) == -1 ||
+	    add_opt(out, "endpoint", e->endpoint) == -1 ||
+	    add_opt(out, "provider", e->provider) == -1 ||
+	    json_add_kv_int(out, "status", e->status) == -1 ||
+	    add_opt(out, "verdict", e->verdict) == -1 ||
+	    add_opt(out, "reason", e->reason) == -1 ||
+	    add_opt(out, "id", e->id) == -1 ||
+	    add_opt(out, "event", e->event) == -1 ||
+	    add_opt(out, "remote_addr", e->remote_addr) == -1 ||
+	    add_opt(out, "method", e->method) == -1 ||
+	    add_opt(out, "uri", e->uri) == -1)
+		return -1;
+	if (e->headers != NULL && (buf_adds(out, ",\"headers\":") == -1 ||
+	    buf_add(out, e->headers, e->headers_len) == -1))
+		return -1;
+	/* Not UTF-8 (json_add_kv refuses it): keep the bytes in base64. */
+	if (e->body != NULL && json_add_kv(out, 0, "body", e->body,
+	    e->body_len) == -1 && (buf_adds(out, ",\"body_base64\":\"") == -1 ||
+	    json_add_base64(out, (const unsigned char *)e->body,
+	    e->body_len) == -1 || buf_addc(out, '"') == -1))
+		return -1;
+	if (add_opt(out, "body_sha256", e->body_sha256) == -1 ||
+	    json_add_kv_int(out, "bytes", (long long)e->body_len) == -1 ||
+	    json_add_kv_int(out, "duration_us", e->duration_us) == -1 ||
+	    buf_adds(out, "}\n") == -1)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,294 @@
+/*
+ * json: strict, depth-bounded reading through json-c, and a writer that
+ * escapes in a single pass.  This is the only file that includes json-c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "json.h"
+#include "bounds.h"
+
+struct json_doc {
+	struct json_object	*root;
+};
+
+static int
+only_space(const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' &&
+		    s[i] != '\n')
+			return 0;
+	return 1;
+}
+
+struct json_doc *
+json_parse(const char *s, size_t len, char *err, size_t errlen)
+{
+	struct json_tokener	*tok;
+	struct json_object	*root;
+	struct json_doc		*doc;
+	enum json_tokener_error	 jerr;
+	size_t			 end;
+
+	if (len > INT32_MAX) {
+		snprintf(err, errlen, "JSON too large");
+		return NULL;
+	}
+	if ((tok = json_tokener_new_ex(LIMIT_JSON_DEPTH)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	root = json_tokener_parse_ex(tok, s, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (root == NULL || jerr != json_tokener_success) {
+		/* A truncated document leaves json-c asking for more. */
+		snprintf(err, errlen, "invalid JSON: %s",
+		    jerr == json_tokener_continue ? "unexpected end" :
+		    json_tokener_error_desc(jerr));
+		json_object_put(root);
+		return NULL;
+	}
+	if (end < len && !only_space(s + end, len - end)) {
+		snprintf(err, errlen, "invalid JSON: data after the value");
+		json_object_put(root);
+		return NULL;
+	}
+	if ((doc = malloc(sizeof(*doc))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		json_object_put(root);
+		return NULL;
+	}
+	doc->root = root;
+	return doc;
+}
+
+void
+json_doc_free(struct json_doc *doc)
+{
+	if (doc == NULL)
+		return;
+	json_object_put(doc->root);
+	free(doc);
+}
+
+int
+json_is_object(const struct json_doc *doc)
+{
+	return json_object_is_type(doc->root, json_type_object);
+}
+
+int
+json_get(const struct json_doc *doc, const char *path, struct buf *out)
+{
+	struct json_object	*o = doc->root, *next;
+	char			 key[128];
+	const char		*p = path, *dot, *s;
+	size_t			 n;
+
+	for (;;) {
+		dot = strchr(p, '.');
+		n = dot != NULL ? (size_t)(dot - p) : strlen(p);
+		if (n >= sizeof(key) || !json_object_is_type(o,
+		    json_type_object))
+			return 0;
+		memcpy(key, p, n);
+		key[n] = '\0';
+		if (!json_object_object_get_ex(o, key, &next))
+			return 0;
+		o = next;
+		if (dot == NULL)
+			break;
+		p = dot + 1;
+	}
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		return buf_add(out, json_object_get_string(o),
+		    (size_t)json_object_get_string_len(o)) == -1 ? -1 : 1;
+	case json_type_int:
+	case json_type_double:
+	case json_type_boolean:
+		s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+		return buf_adds(out, s) == -1 ? -1 : 1;
+	default:
+		return 0;
+	}
+}
+
+int
+json_pretty(const struct json_doc *doc, struct buf *out)
+{
+	const char	*s;
+
+	s = json_object_to_json_string_ext(doc->root,
+	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	return s == NULL ? -1 : buf_adds(out, s);
+}
+
+/* Length of the UTF-8 sequence at s, or 0 when it is not valid. */
+static size_t
+utf8_seq(const unsigned char *s, size_t len)
+{
+	size_t		 n, i;
+	unsigned int	 cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else
+		return 0;
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF are invalid. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+int
+json_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, n;
+
+	while (i < len) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((n = utf8_seq(p + i, len - i)) == 0)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+int
+json_add_string(struct buf *out, const char *s, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 start = out->len, i = 0, run, n;
+	char			 esc[6];
+
+	/* Worst case is six bytes per input byte; reserve once. */
+	if (buf_reserve(out, len + 2) == -1 || buf_addc(out, '"') == -1)
+		goto fail;
+	while (i < len) {
+		/* Copy runs of bytes that need no escape in one go. */
+		for (run = i; run < len && p[run] >= 0x20 && p[run] < 0x80 &&
+		    p[run] != '"' && p[run] != '\\'; run++)
+			;
+		if (run > i && buf_add(out, s + i, run - i) == -1)
+			goto fail;
+		if ((i = run) == len)
+			break;
+		if (p[i] >= 0x80) {
+			if ((n = utf8_seq(p + i, len - i)) == 0 ||
+			    buf_add(out, s + i, n) == -1)
+				goto fail;
+			i += n;
+			continue;
+		}
+		esc[0] = '\\';
+		switch (p[i]) {
+		case '"':  esc[1] = '"';  n = 2; break;
+		case '\\': esc[1] = '\\'; n = 2; break;
+		case '\n': esc[1] = 'n';  n = 2; break;
+		case '\r': esc[1] = 'r';  n = 2; break;
+		case '\t': esc[1] = 't';  n = 2; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[p[i] >> 4];
+			esc[5] = hex[p[i] & 0xf];
+			n = 6;
+			break;
+		}
+		if (buf_add(out, esc, n) == -1)
+			goto fail;
+		i++;
+	}
+	if (buf_addc(out, '"') == -1)
+		goto fail;
+	return 0;
+fail:
+	buf_truncate(out, start);
+	return -1;
+}
+
+int
+json_add_kv(struct buf *out, int first, const char *key, const char *s,
+    size_t len)
+{
+	size_t	 start = out->len;
+
+	if ((!first && buf_addc(out, ',') == -1) ||
+	    json_add_string(out, key, strlen(key)) == -1 ||
+	    buf_addc(out, ':') == -1 || json_add_string(out, s, len) == -1) {
+		buf_truncate(out, start);
+		return -1;
+	}
+	return 0;
+}
+
+int
+json_add_kv_int(struct buf *out, const char *key, long long v)
+{
+	return buf_printf(out, ",\"%s\":%lld", key, v);
+}
+
+int
+json_add_base64(struct buf *out, const unsigned char *p, size_t len)
+{
+	static const char	 tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t			 i;
+	char			 q[4];
+	unsigned int		 v;
+
+	if (buf_reserve(out, (len + 2) / 3 * 4) == -1)
+		return -1;
+	for (i = 0; i + 2 < len; i += 3) {
+		v = (unsigned int)p[i] << 16 | (unsigned int)p[i + 1] << 8 |
+		    p[i + 2];
+		q[0] = tab[v >> 18];
+		q[1] = tab[(v >> 12) & 63];
+		q[2] = tab[(v >> 6) & 63];
+		q[3] = tab[v & 63];
+		buf_add(out, q, 4);
+	}
+	if (i < len) {
+		v = (unsigned int)p[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned int)p[i + 1] << 8;
+		q[0] = tab[v >> 18];
+		q[1] = tab[(v >> 12) & 63];
+		q[2] = i + 1 < len ? tab[(v >> 6) & 63] : '=';
+		q[3] = '=';
+		buf_add(out, q, 4);
+	}
+	return 0;
+}

@@ -1,0 +1,389 @@
+/*
+ * parse: the one place where untrusted text becomes values.  See parse.h
+ * for the contract every function here keeps: bounded by the length it
+ * is given, no allocation but into a bounded struct buf, no globals.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "parse.h"
+
+int
+parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t	 v = 0;
+	size_t		 i;
+
+	if (len == 0 || len > 20)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		if (v > (max - (uint64_t)(s[i] - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static int
+hexval_any(char c)
+{
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return hexval(c);
+}
+
+int
+parse_hex(const char *s, size_t len, unsigned char *out, size_t cap,
+    size_t *outlen)
+{
+	size_t	 i;
+	int	 hi, lo;
+
+	if (len == 0 || len % 2 != 0 || len / 2 > cap)
+		return -1;
+	for (i = 0; i < len; i += 2) {
+		if ((hi = hexval(s[i])) == -1 || (lo = hexval(s[i + 1])) == -1)
+			return -1;
+		out[i / 2] = (unsigned char)(hi << 4 | lo);
+	}
+	*outlen = len / 2;
+	return 0;
+}
+
+static int
+b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int
+parse_base64(const char *s, size_t len, unsigned char *out, size_t cap,
+    size_t *outlen)
+{
+	uint32_t	 acc = 0;
+	size_t		 i, n = 0, pad = 0, bits = 0;
+	int		 v;
+
+	/* Padding only at the end, at most two, and only to a full quad. */
+	while (pad < 2 && len > 0 && s[len - 1] == '=') {
+		len--;
+		pad++;
+	}
+	if (len == 0 || len % 4 == 1 || (pad > 0 && (len + pad) % 4 != 0))
+		return -1;
+	for (i = 0; i < len; i++) {
+		if ((v = b64val(s[i])) == -1)
+			return -1;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n == cap)
+				return -1;
+			out[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	/* Leftover bits must be zero, or two encodings would decode alike. */
+	if ((acc & ((1U << bits) - 1)) != 0)
+		return -1;
+	*outlen = n;
+	return 0;
+}
+
+int
+parse_unix_time(const char *s, size_t len, int ms, time_t *out)
+{
+	uint64_t	 v;
+
+	/* Up to the year 9999, which also keeps the value inside time_t. */
+	if (parse_uint(s, len, ms ? 253402300799999ULL : 253402300799ULL,
+	    &v) == -1)
+		return -1;
+	*out = (time_t)(ms ? v / 1000 : v);
+	return 0;
+}
+
+static int
+digits(const char *s, size_t n, int *out)
+{
+	size_t	 i;
+	int	 v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int
+parse_iso8601(const char *s, size_t len, time_t *out)
+{
+	struct tm	 tm;
+	int		 y, mo, d, h, mi, sec;
+	size_t		 i = 19;
+	time_t		 t;
+
+	if (len < 20 || s[4] != '-' || s[7] != '-' ||
+	    (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':')
+		return -1;
+	if (digits(s, 4, &y) == -1 || digits(s + 5, 2, &mo) == -1 ||
+	    digits(s + 8, 2, &d) == -1 || digits(s + 11, 2, &h) == -1 ||
+	    digits(s + 14, 2, &mi) == -1 || digits(s + 17, 2, &sec) == -1)
+		return -1;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60)
+		return -1;
+	if (s[i] == '.') {
+		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == 20)
+			return -1;
+	}
+	/* Only UTC is accepted: that is what the providers send. */
+	if (!((len - i == 1 && (s[i] == 'Z' || s[i] == 'z')) ||
+	    (len - i == 6 && memcmp(s + i, "+00:00", 6) == 0)))
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	*out = t;
+	return 0;
+}
+
+static int
+is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+int
+parse_sig_items(const char *s, size_t len, char item_sep, char key_sep,
+    struct sig_items *out)
+{
+	struct sig_item	*it;
+	const char	*end = s + len, *p = s, *q, *a, *b, *k;
+
+	out->count = 0;
+	for (;;) {
+		if ((q = memchr(p, item_sep, (size_t)(end - p))) == NULL)
+			q = end;
+		for (a = p, b = q; a < b && is_space(*a); a++)
+			;
+		while (b > a && is_space(b[-1]))
+			b--;
+		/* A space separator may repeat; any other may not. */
+		if (a == b && item_sep != ' ')
+			return -1;
+		if (a < b) {
+			if (out->count ==
+			    sizeof(out->item) / sizeof(out->item[0]))
+				return -1;
+			it = &out->item[out->count++];
+			k = memchr(a, key_sep, (size_t)(b - a));
+			it->key = k != NULL ? a : NULL;
+			it->keylen = k != NULL ? (size_t)(k - a) : 0;
+			it->val = k != NULL ? k + 1 : a;
+			it->vallen = (size_t)(b - it->val);
+		}
+		if (q == end)
+			break;
+		p = q + 1;
+	}
+	return out->count == 0 ? -1 : 0;
+}
+
+static int
+form_decode(const char *s, size_t len, struct buf *out)
+{
+	size_t	 i;
+	int	 hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '+') {
+			if (buf_addc(out, ' ') == -1)
+				return -1;
+		} else if (s[i] == '%') {
+			if (i + 2 >= len)
+				return -1;
+			if ((hi = hexval_any(s[i + 1])) == -1 ||
+			    (lo = hexval_any(s[i + 2])) == -1)
+				return -1;
+			if (buf_addc(out, (char)(hi << 4 | lo)) == -1)
+				return -1;
+			i += 2;
+		} else if (buf_addc(out, s[i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+parse_form_field(const char *s, size_t len, const char *key,
+    struct buf *out)
+{
+	const char	*end = s + len, *p, *q, *eq;
+	size_t		 klen = strlen(key);
+
+	for (p = s; p < end; p = q + 1) {
+		if ((q = memchr(p, '&', (size_t)(end - p))) == NULL)
+			q = end;
+		eq = memchr(p, '=', (size_t)(q - p));
+		/* Keys we look up need no decoding, so compare raw bytes. */
+		if (eq != NULL && (size_t)(eq - p) == klen &&
+		    memcmp(p, key, klen) == 0)
+			return form_decode(eq + 1, (size_t)(q - eq - 1), out)
+			    == -1 ? -1 : 1;
+		if (q == end)
+			break;
+	}
+	return 0;
+}
+
+int
+parse_cgi_header_name(const char *var, char *out, size_t cap)
+{
+	size_t	 i, n;
+	int	 start = 1;
+
+	if (strncmp(var, "HTTP_", 5) == 0)
+		var += 5;
+	else if (strcmp(var, "CONTENT_TYPE") != 0 &&
+	    strcmp(var, "CONTENT_LENGTH") != 0)
+		return -1;
+	n = strlen(var);
+	if (n == 0 || n >= cap)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (var[i] == '_') {
+			out[i] = '-';
+			start = 1;
+		} else if (isalnum((unsigned char)var[i])) {
+			out[i] = start ? (char)toupper((unsigned char)var[i]) :
+			    (char)tolower((unsigned char)var[i]);
+			start = 0;
+		} else
+			return -1;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+int
+parse_endpoint_name(const char *s)
+{
+	size_t	 i, n = strlen(s);
+
+	if (n == 0 || n > LIMIT_ENDPOINT_NAME || s[0] == '.')
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
+		    s[i] != '-' && s[i] != '.')
+			return -1;
+	return 0;
+}
+
+int
+parse_net(const char *s, size_t len, struct net *out)
+{
+	char		 tmp[INET6_ADDRSTRLEN + 8];
+	const char	*slash;
+	uint64_t	 prefix;
+	size_t		 alen;
+
+	slash = memchr(s, '/', len);
+	alen = slash != NULL ? (size_t)(slash - s) : len;
+	if (alen == 0 || alen >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, s, alen);
+	tmp[alen] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, tmp, out->addr) == 1) {
+		out->family = AF_INET;
+		out->prefix = 32;
+	} else if (inet_pton(AF_INET6, tmp, out->addr) == 1) {
+		out->family = AF_INET6;
+		out->prefix = 128;
+	} else
+		return -1;
+	if (slash != NULL) {
+		if (parse_uint(slash + 1, len - alen - 1, out->prefix,
+		    &prefix) == -1)
+			return -1;
+		out->prefix = (unsigned int)prefix;
+	}
+	return 0;
+}
+
+int
+parse_net_contains(const struct net *n, const char *addr)
+{
+	unsigned char	 a[16];
+	unsigned int	 full, rest;
+
+	/* An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d. */
+	if (n->family == AF_INET && strncmp(addr, "::ffff:", 7) == 0 &&
+	    strchr(addr + 7, '.') != NULL)
+		addr += 7;
+	if (inet_pton(n->family, addr, a) != 1)
+		return 0;
+	full = n->prefix / 8;
+	rest = n->prefix % 8;
+	if (memcmp(a, n->addr, full) != 0)
+		return 0;
+	if (rest != 0 &&
+	    ((a[full] ^ n->addr[full]) & (unsigned char)(0xff << (8 - rest))))
+		return 0;
+	return 1;
+}
+
+int
+parse_forwarded_https(const char *s, size_t len)
+{
+	const char	*p = s + len, *start;
+
+	while (p > s && is_space(p[-1]))
+		p--;
+	start = p;
+	while (start > s && start[-1] != ',')
+		start--;
+	while (start < p && is_space(*start))
+		start++;
+	return p - start == 5 && strncasecmp(start, "https", 5) == 0;
+}

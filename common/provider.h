@@ -1,0 +1,109 @@
+/*
+ * provider: what a handler says about its provider.  A handler is one
+ * `static const struct provider` and a main() that calls serve().
+ *
+ * Adding a provider, the checklist:
+ *  1. handlers/<name>.c: the descriptor below, filled with designated
+ *     initializers from the provider's documentation (cite it), plus
+ *     named hook functions for any quirk (a handshake, a form body).
+ *  2. Makefile: add <name> to HANDLERS.
+ *  3. tests/vectors/<name>/: the provider's own examples (cited) and
+ *     tampered variants; tests/unit/test-vectors.c runs them all.
+ *  4. man/webhook-<name>.8: headers, keys, examples.
+ *  5. www/: the URL mapping in every server snippet.
+ *  6. README.md: a row in the providers table.
+ *  7. tools/samples/<name>/: sample events for webhookctl send.
+ */
+#ifndef PROVIDER_H
+#define PROVIDER_H
+
+#include <stddef.h>
+
+#include "hmac.h"
+
+struct buf;
+struct delivery;
+struct request;
+
+/* How the signature header is laid out. */
+enum sig_format {
+	SIG_NONE,	/* no scheme: the endpoint must configure one */
+	SIG_PLAIN,	/* one signature, after an optional prefix */
+	SIG_ITEMS,	/* key/value items: Stripe's "t=..,v1=..,v1=.." */
+	SIG_TOKEN,	/* a shared token sent as is (GitLab style) */
+};
+
+enum sig_encoding {
+	ENC_HEX,
+	ENC_BASE64,
+};
+
+enum ts_format {
+	TS_NONE,
+	TS_UNIX,	/* seconds */
+	TS_UNIX_MS,	/* milliseconds */
+	TS_ISO8601,	/* 2021-03-25T05:09:27Z */
+};
+
+/* One piece of the signed payload; the list ends with PART_END. */
+enum part_kind {
+	PART_END = 0,
+	PART_LITERAL,	/* text */
+	PART_TIMESTAMP,	/* the timestamp exactly as sent */
+	PART_BODY,	/* the raw body */
+};
+
+struct signed_part {
+	enum part_kind	 kind;
+	const char	*text;		/* PART_LITERAL only */
+};
+
+#define SCHEME_MAX_PARTS	6
+
+/* A signature scheme: where the signature is and what it covers. */
+struct scheme {
+	const char		*header;	/* signature header */
+	enum sig_format		 format;
+	enum hmac_alg		 alg;
+	enum sig_encoding	 encoding;
+	const char		*prefix;	/* "sha256=", "v0=" or NULL */
+	char			 item_sep;	/* SIG_ITEMS: ',' */
+	char			 key_sep;	/* SIG_ITEMS: '=' */
+	const char		*sig_key;	/* SIG_ITEMS: "v1" */
+	const char		*ts_key;	/* SIG_ITEMS: "t", or NULL */
+	const char		*ts_header;	/* timestamp header, or NULL */
+	enum ts_format		 ts_format;
+	struct signed_part	 payload[SCHEME_MAX_PARTS];
+};
+
+/* Where a value (delivery id, event type) comes from, first match wins. */
+struct source {
+	const char	*header;	/* request header, or NULL */
+	const char	*field;		/* dotted JSON path, or NULL */
+	int		 digest;	/* else the body's SHA-256 */
+};
+
+/*
+ * A provider hook runs after verification, with the id and event found
+ * so far.  It may change them, or answer a handshake itself by filling
+ * the delivery's handshake fields.  Returns 0, or -1 with a reason in
+ * the delivery when the body cannot be understood (answered 400).
+ */
+typedef int	 (*provider_hook)(const struct request *, struct delivery *);
+
+struct provider {
+	const char	*name;		/* default endpoint name too */
+	struct scheme	 scheme;
+	/*
+	 * A weaker scheme tried only when the endpoint allows it (allow_sha1)
+	 * and the main signature header is absent: GitHub's SHA-1 header.
+	 */
+	struct scheme	 legacy;
+	long		 tolerance;	/* seconds, 0 = no check */
+	struct source	 id;
+	struct source	 event;
+	const char	*extra_redact;	/* one more secret-bearing header */
+	provider_hook	 hook;
+};
+
+#endif /* PROVIDER_H */

@@ -1,0 +1,266 @@
+/*
+ * request: CGI and FastCGI through libfcgi's fcgiapp interface.
+ *
+ * libfcgi only handles CGI in its stdio layer, which we do not use, so
+ * CGI mode is done here directly: environ for the variables, fd 0 for
+ * the body, fd 1 for the response.  That also keeps a CGI start-up to
+ * a handful of system calls.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "parse.h"
+#include "request.h"
+
+extern char **environ;
+
+struct request_src {
+	int		 cgi;		/* plain CGI: one request */
+	int		 served;	/* CGI: the one request was taken */
+	FCGX_Request	 fcgx;
+};
+
+static volatile sig_atomic_t	request_stopping;
+
+struct request_src *
+request_open(void)
+{
+	struct request_src	*src;
+
+	if ((src = calloc(1, sizeof(*src))) == NULL)
+		return NULL;
+	src->cgi = FCGX_IsCGI();
+	if (!src->cgi && (FCGX_Init() != 0 ||
+	    FCGX_InitRequest(&src->fcgx, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0)) {
+		free(src);
+		return NULL;
+	}
+	return src;
+}
+
+void
+request_close(struct request_src *src)
+{
+	if (src == NULL)
+		return;
+	if (!src->cgi)
+		FCGX_Free(&src->fcgx, 1);
+	free(src);
+}
+
+int
+request_is_cgi(const struct request_src *src)
+{
+	return src->cgi;
+}
+
+void
+request_stop(void)
+{
+	request_stopping = 1;
+}
+
+static void
+add_header(struct request *req, const char *var, const char *value,
+    size_t *used)
+{
+	struct header	*h;
+	size_t		 vlen, nlen;
+
+	if (req->nheaders == LIMIT_HEADERS) {
+		if (req->problem == REQUEST_OK)
+			req->problem = REQUEST_TOO_MANY_HEADERS;
+		return;
+	}
+	if ((vlen = strlen(value)) > LIMIT_HEADER_VALUE) {
+		if (req->problem == REQUEST_OK)
+			req->problem = REQUEST_HEADER_TOO_LARGE;
+		return;
+	}
+	nlen = strlen(var) + 1;
+	if (*used + nlen > sizeof(req->names) ||
+	    parse_cgi_header_name(var, req->names + *used,
+	    sizeof(req->names) - *used) == -1)
+		return;
+	h = &req->headers[req->nheaders++];
+	h->name = req->names + *used;
+	h->value = value;
+	h->len = vlen;
+	*used += strlen(h->name) + 1;
+}
+
+/* Splits "NAME=value" and files it where it belongs. */
+static void
+take_var(struct request *req, const char *var, size_t *used,
+    const char **https, const char **scheme)
+{
+	const char	*eq = strchr(var, '=');
+	char		 name[128];
+	size_t		 n;
+
+	if (eq == NULL || (n = (size_t)(eq - var)) >= sizeof(name))
+		return;
+	memcpy(name, var, n);
+	name[n] = '\0';
+	if (strncmp(name, "HTTP_", 5) == 0 ||
+	    strcmp(name, "CONTENT_TYPE") == 0 ||
+	    strcmp(name, "CONTENT_LENGTH") == 0)
+		add_header(req, name, eq + 1, used);
+	if (strcmp(name, "REQUEST_METHOD") == 0)
+		req->method = eq + 1;
+	else if (strcmp(name, "REQUEST_URI") == 0)
+		req->uri = eq + 1;
+	else if (strcmp(name, "REMOTE_ADDR") == 0)
+		req->remote_addr = eq + 1;
+	else if (strcmp(name, "WEBHOOK_ENDPOINT") == 0)
+		req->endpoint = eq + 1;
+	else if (strcmp(name, "CONTENT_TYPE") == 0)
+		req->content_type = eq + 1;
+	else if (strcmp(name, "HTTPS") == 0)
+		*https = eq + 1;
+	else if (strcmp(name, "REQUEST_SCHEME") == 0)
+		*scheme = eq + 1;
+}
+
+static void
+fill(struct request *req, char **envp)
+{
+	const struct header	*cl;
+	const char		*https = NULL, *scheme = NULL;
+	size_t			 used = 0;
+	uint64_t		 n;
+	char			**v;
+
+	memset(req, 0, offsetof(struct request, body));
+	req->content_length = -1;
+	req->method = "";
+	req->uri = "";
+	req->remote_addr = "";
+	for (v = envp; v != NULL && *v != NULL; v++)
+		take_var(req, *v, &used, &https, &scheme);
+	/* Apache and lighttpd say HTTPS=on; some set only the scheme. */
+	req->https = (https != NULL && (strcasecmp(https, "on") == 0 ||
+	    strcmp(https, "1") == 0)) ||
+	    (scheme != NULL && strcasecmp(scheme, "https") == 0);
+	if ((cl = request_header(req, "Content-Length")) == NULL) {
+		if (strcmp(req->method, "POST") == 0 &&
+		    req->problem == REQUEST_OK)
+			req->problem = REQUEST_NO_LENGTH;
+	} else if (parse_uint(cl->value, cl->len, (uint64_t)1 << 53,
+	    &n) == -1) {
+		if (req->problem == REQUEST_OK)
+			req->problem = REQUEST_BAD_LENGTH;
+	} else
+		req->content_length = (long long)n;
+}
+
+int
+request_accept(struct request_src *src, struct request *req)
+{
+	if (src->cgi) {
+		if (src->served)
+			return 0;
+		src->served = 1;
+		fill(req, environ);
+		return 1;
+	}
+	for (;;) {
+		if (request_stopping)
+			return 0;
+		if (FCGX_Accept_r(&src->fcgx) == 0)
+			break;
+		/* An interrupted accept is how a stop signal reaches us. */
+		if (errno == EINTR || request_stopping)
+			continue;
+		return -1;
+	}
+	fill(req, src->fcgx.envp);
+	return 1;
+}
+
+int
+request_read_body(struct request_src *src, struct request *req)
+{
+	size_t	 want, got = 0;
+	ssize_t	 n;
+	int	 m;
+
+	if (req->content_length <= 0)
+		return 0;
+	want = (size_t)req->content_length;
+	if (buf_reserve(&req->body, want) == -1)
+		return -1;
+	while (got < want) {
+		if (src->cgi) {
+			n = read(STDIN_FILENO, req->body.data + got,
+			    want - got);
+			if (n == -1 && errno == EINTR)
+				continue;
+		} else {
+			m = FCGX_GetStr(req->body.data + got,
+			    (int)(want - got > 1 << 30 ? 1 << 30 : want - got),
+			    src->fcgx.in);
+			n = m;
+		}
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	req->body.len = got;
+	req->body.data[got] = '\0';
+	return got == want ? 0 : -1;
+}
+
+int
+request_write(struct request_src *src, const void *p, size_t len)
+{
+	const char	*s = p;
+	ssize_t		 n;
+
+	if (!src->cgi)
+		return FCGX_PutStr(s, (int)len, src->fcgx.out) == (int)len ?
+		    0 : -1;
+	while (len > 0) {
+		if ((n = write(STDOUT_FILENO, s, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+void
+request_finish(struct request_src *src, struct request *req)
+{
+	if (!src->cgi)
+		FCGX_Finish_r(&src->fcgx);
+	/*
+	 * Keep the body's memory for the next request, unless a large body
+	 * grew it: a FastCGI process should not hold megabytes while idle.
+	 */
+	if (req->body.cap > 1024 * 1024)
+		buf_release(&req->body);
+	else
+		buf_reset(&req->body);
+	req->nheaders = 0;
+}
+
+const struct header *
+request_header(const struct request *req, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < req->nheaders; i++)
+		if (strcasecmp(req->headers[i].name, name) == 0)
+			return &req->headers[i];
+	return NULL;
+}

@@ -1,0 +1,717 @@
+/*
+ * serve: one request through the whole pipeline (see serve.h).  Per
+ * process we parse the configuration once, resolve each endpoint once,
+ * and keep its log and ledger open; per request we only read, verify,
+ * insert and write.  Every answer, accepted or not, leaves exactly one
+ * log record, written by conclude().
+ */
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "defaults.h"
+#include "dlog.h"
+#include "hmac.h"
+#include "json.h"
+#include "ledger.h"
+#include "bounds.h"
+#include "log.h"
+#include "parse.h"
+#include "redact.h"
+#include "respond.h"
+#include "sandbox.h"
+#include "serve.h"
+#include "verify.h"
+
+#ifndef VERSION
+#define VERSION "0.1"
+#endif
+
+/* An endpoint this process serves, resolved on its first request. */
+struct site {
+	char		 name[LIMIT_ENDPOINT_NAME + 1];
+	struct endpoint	 ep;
+	struct scheme	 sc;
+	struct dlog	*log;
+	struct ledger	*ledger;
+};
+
+/* How a request ends: status, verdict word and reason. */
+struct outcome {
+	int		 status;
+	const char	*verdict;	/* accepted|duplicate|rejected|failed */
+	struct buf	 reason;
+	const char	*extra;		/* extra response header lines */
+	long long	 rowid;		/* ledger row made, or 0 */
+};
+
+struct server {
+	const struct provider	*p;
+	struct request_src	*src;
+	const char		*cfg_path;
+	struct config		*cfg;
+	struct site		 sites[LIMIT_ENDPOINTS];
+	size_t			 nsites;
+	struct request		 req;
+	struct delivery		 d;
+	struct outcome		 out;
+	struct buf		 headers;	/* redacted headers JSON */
+	struct buf		 record;	/* one log line */
+	struct buf		 scratch;	/* response bytes */
+	char			 sha256[65];
+	struct timespec		 start;
+	long long		 now_ms;
+};
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	request_stop();
+}
+
+static long long
+wall_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long
+elapsed_us(const struct timespec *start)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)((ts.tv_sec - start->tv_sec) * 1000000 +
+	    (ts.tv_nsec - start->tv_nsec) / 1000);
+}
+
+const struct json_doc *
+delivery_json(struct delivery *d)
+{
+	if (!d->doc_tried) {
+		d->doc_tried = 1;
+		d->doc = json_parse(d->req->body.data != NULL ?
+		    d->req->body.data : "", d->req->body.len, d->doc_err,
+		    sizeof(d->doc_err));
+	}
+	return d->doc;
+}
+
+static void
+hex_encode(const unsigned char *p, size_t len, char *out)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+int
+delivery_digest_id(struct delivery *d, const char *p, size_t len)
+{
+	unsigned char	 md[32];
+	char		 hex[65];
+
+	if (hmac_sha256(p, len, md) == -1)
+		return -1;
+	hex_encode(md, sizeof(md), hex);
+	buf_reset(&d->id);
+	return buf_adds(&d->id, hex);
+}
+
+static void
+outcome_set(struct outcome *o, int status, const char *verdict,
+    const char *reason)
+{
+	o->status = status;
+	o->verdict = verdict;
+	buf_reset(&o->reason);
+	if (reason != NULL)
+		buf_adds(&o->reason, reason);
+}
+
+/* Finds or resolves an endpoint; NULL with the reason in why. */
+static struct site *
+site_get(struct server *s, const char *name, struct buf *why)
+{
+	struct site	*site;
+	char		 err[256];
+	size_t		 i;
+
+	for (i = 0; i < s->nsites; i++)
+		if (strcmp(s->sites[i].name, name) == 0)
+			return &s->sites[i];
+	if (s->nsites == LIMIT_ENDPOINTS) {
+		buf_adds(why, "too many endpoints in one process");
+		return NULL;
+	}
+	site = &s->sites[s->nsites];
+	memset(site, 0, sizeof(*site));
+	if (config_endpoint(s->cfg, name, &site->ep, why) == -1)
+		return NULL;
+	if (site->ep.provider != NULL &&
+	    strcmp(site->ep.provider, s->p->name) != 0) {
+		buf_printf(why, "endpoint '%s' is for provider '%s', this"
+		    " handler serves '%s'", name, site->ep.provider,
+		    s->p->name);
+		goto fail;
+	}
+	if (verify_scheme(s->p, &site->ep, &site->sc, err,
+	    sizeof(err)) == -1) {
+		buf_printf(why, "endpoint '%s': %s", name, err);
+		goto fail;
+	}
+	if ((site->log = dlog_open(site->ep.log_dir, name,
+	    site->ep.log_max_size, site->ep.log_keep, err,
+	    sizeof(err))) == NULL) {
+		buf_printf(why, "endpoint '%s': %s", name, err);
+		goto fail;
+	}
+	snprintf(site->name, sizeof(site->name), "%s", name);
+	s->nsites++;
+	return site;
+fail:
+	config_endpoint_release(&site->ep);
+	return NULL;
+}
+
+/* The ledger is opened on first use and again after a failure. */
+static struct ledger *
+site_ledger(struct site *site, struct buf *why)
+{
+	char	 path[PATH_MAX], err[256];
+
+	if (site->ledger != NULL)
+		return site->ledger;
+	if ((size_t)snprintf(path, sizeof(path), "%s/webhooks.db",
+	    site->ep.state_dir) >= sizeof(path)) {
+		buf_adds(why, "state_dir too long");
+		return NULL;
+	}
+	site->ledger = ledger_open(path, site->ep.durability ==
+	    DURABILITY_FULL, site->ep.db_timeout, err, sizeof(err));
+	if (site->ledger == NULL)
+		buf_adds(why, err);
+	return site->ledger;
+}
+
+/* Was the request made over HTTPS, directly or via a trusted proxy? */
+static int
+came_over_https(const struct request *req, const struct endpoint *ep)
+{
+	const struct header	*h;
+	size_t			 i;
+
+	if (req->https)
+		return 1;
+	if ((h = request_header(req, "X-Forwarded-Proto")) == NULL)
+		return 0;
+	for (i = 0; i < ep->ntrusted_proxies; i++)
+		if (parse_net_contains(&ep->trusted_proxies[i],
+		    req->remote_addr))
+			return parse_forwarded_https(h->value, h->len);
+	return 0;
+}
+
+static int
+source_allowed(const struct request *req, const struct endpoint *ep)
+{
+	size_t	 i;
+
+	if (ep->nallow_from == 0)
+		return 1;
+	for (i = 0; i < ep->nallow_from; i++)
+		if (parse_net_contains(&ep->allow_from[i], req->remote_addr))
+			return 1;
+	return 0;
+}
+
+/*
+ * Everything decided before the body is read.  Returns 0 to go on, or
+ * -1 with the outcome set.
+ */
+static int
+check_transport(struct server *s, struct site *site)
+{
+	struct request	*req = &s->req;
+	struct outcome	*o = &s->out;
+
+	if (strcmp(req->method, "POST") != 0) {
+		o->extra = "Allow: POST\r\n";
+		outcome_set(o, 405, "rejected", "method not allowed: only"
+		    " POST is accepted");
+		return -1;
+	}
+	if (site->ep.require_https && !came_over_https(req, &site->ep)) {
+		outcome_set(o, 403, "rejected", "plain HTTP refused:"
+		    " require_https is set");
+		return -1;
+	}
+	if (!source_allowed(req, &site->ep)) {
+		outcome_set(o, 403, "rejected", "source address not in"
+		    " allow_from");
+		return -1;
+	}
+	switch (req->problem) {
+	case REQUEST_TOO_MANY_HEADERS:
+		outcome_set(o, 431, "rejected", "too many headers");
+		return -1;
+	case REQUEST_HEADER_TOO_LARGE:
+		outcome_set(o, 431, "rejected", "a header value is too large");
+		return -1;
+	case REQUEST_NO_LENGTH:
+		outcome_set(o, 411, "rejected", "no Content-Length");
+		return -1;
+	case REQUEST_BAD_LENGTH:
+		outcome_set(o, 400, "rejected", "Content-Length is not a"
+		    " number");
+		return -1;
+	case REQUEST_OK:
+		break;
+	}
+	if (req->content_length > site->ep.max_body) {
+		outcome_set(o, 413, "rejected", NULL);
+		buf_printf(&o->reason, "body of %lld bytes exceeds max_body"
+		    " (%ld)", req->content_length, site->ep.max_body);
+		return -1;
+	}
+	return 0;
+}
+
+/* Copies a value found for the id or event, refusing unusable ones. */
+static int
+take_value(struct buf *out, const char *v, size_t len)
+{
+	size_t	 i;
+
+	if (len == 0 || len > LIMIT_ID_LEN || !json_utf8_valid(v, len))
+		return -1;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return -1;
+	buf_reset(out);
+	return buf_add(out, v, len);
+}
+
+/*
+ * Finds a value from its sources: a header, else a JSON field, else the
+ * body digest when allowed.  Returns 1 found, 0 absent, -1 unusable.
+ */
+static int
+find_value(struct delivery *d, const char *header, const char *field,
+    int digest, struct buf *out)
+{
+	const struct header	*h;
+	const struct json_doc	*doc;
+	struct buf		 tmp;
+	int			 rc;
+
+	if (header != NULL && (h = request_header(d->req, header)) != NULL)
+		return take_value(out, h->value, h->len) == -1 ? -1 : 1;
+	if (field != NULL && (doc = delivery_json(d)) != NULL) {
+		buf_init(&tmp, LIMIT_ID_LEN + 1);
+		rc = json_get(doc, field, &tmp);
+		if (rc == 1)
+			rc = take_value(out, tmp.data, tmp.len) == -1 ? -1 : 1;
+		buf_release(&tmp);
+		if (rc != 0)
+			return rc;
+	}
+	if (digest)
+		return delivery_digest_id(d, d->req->body.data,
+		    d->req->body.len) == -1 ? -1 : 1;
+	return 0;
+}
+
+static int
+identify(struct server *s, struct site *site)
+{
+	const struct provider	*p = s->p;
+	const struct endpoint	*ep = &site->ep;
+	struct delivery		*d = &s->d;
+	const char		*ih, *ifd, *eh, *efd;
+	int			 digest;
+
+	/* Endpoint keys replace the provider's sources as a pair. */
+	ih = ep->id_header != NULL || ep->id_field != NULL ? ep->id_header :
+	    p->id.header;
+	ifd = ep->id_header != NULL || ep->id_field != NULL ? ep->id_field :
+	    p->id.field;
+	digest = p->id.digest || (ih == NULL && ifd == NULL);
+	eh = ep->event_header != NULL || ep->event_field != NULL ?
+	    ep->event_header : p->event.header;
+	efd = ep->event_header != NULL || ep->event_field != NULL ?
+	    ep->event_field : p->event.field;
+	switch (find_value(d, ih, ifd, digest, &d->id)) {
+	case -1:
+		d->reason = "delivery id is empty, too long or not text";
+		return -1;
+	case 0:
+		d->reason = ifd != NULL && delivery_json(d) == NULL ?
+		    d->doc_err : "no delivery id in the request";
+		return -1;
+	}
+	if (find_value(d, eh, efd, 0, &d->event) == -1) {
+		d->reason = "event type is too long or not text";
+		return -1;
+	}
+	if (p->hook != NULL && p->hook(&s->req, d) == -1) {
+		if (d->reason == NULL)
+			d->reason = "the body cannot be understood";
+		return -1;
+	}
+	return 0;
+}
+
+static void
+store(struct server *s, struct site *site)
+{
+	struct ledger_new	 n;
+	struct ledger		*l;
+	char			 err[256];
+
+	outcome_set(&s->out, 503, "failed", "ledger unavailable: ");
+	if ((l = site_ledger(site, &s->out.reason)) == NULL)
+		return;
+	memset(&n, 0, sizeof(n));
+	n.endpoint = site->name;
+	n.delivery_id = s->d.id.data;
+	n.provider = s->p->name;
+	n.event = s->d.event.data != NULL ? s->d.event.data : "";
+	n.received_at = s->now_ms;
+	n.headers = s->headers.data;
+	n.headers_len = s->headers.len;
+	n.body = s->req.body.data;
+	n.body_len = s->req.body.len;
+	n.body_sha256 = s->sha256;
+	switch (ledger_insert(l, &n, &s->out.rowid, err, sizeof(err))) {
+	case LEDGER_INSERTED:
+		outcome_set(&s->out, 200, "accepted", "queued");
+		break;
+	case LEDGER_DUPLICATE:
+		outcome_set(&s->out, 200, "duplicate", "delivery id seen"
+		    " before: acknowledged, not queued again");
+		break;
+	case LEDGER_ERROR:
+		outcome_set(&s->out, 503, "failed", err);
+		/* A broken connection is reopened on the next request. */
+		ledger_close(site->ledger);
+		site->ledger = NULL;
+		break;
+	}
+}
+
+static void
+body_digest(struct server *s)
+{
+	unsigned char	 md[32];
+
+	if (hmac_sha256(s->req.body.data != NULL ? s->req.body.data : "",
+	    s->req.body.len, md) == -1)
+		s->sha256[0] = '\0';
+	else
+		hex_encode(md, sizeof(md), s->sha256);
+}
+
+/*
+ * Writes the one log record of the request and sends the answer.  An
+ * acceptance whose record cannot be written is withdrawn: the row goes,
+ * the answer becomes 503, and the sender will retry.
+ */
+static void
+conclude(struct server *s, struct site *site)
+{
+	struct dlog_entry	 e;
+	struct outcome		*o = &s->out;
+	struct delivery		*d = &s->d;
+	struct buf		 body;
+	int			 handshake = d->handshake && o->status == 200;
+
+	memset(&e, 0, sizeof(e));
+	e.time_ms = s->now_ms;
+	e.endpoint = site->name;
+	e.provider = s->p->name;
+	e.status = handshake ? d->hs_status : o->status;
+	e.verdict = o->verdict;
+	e.reason = o->reason.data != NULL ? o->reason.data : "";
+	e.id = d->id.len > 0 ? d->id.data : NULL;
+	e.event = d->event.len > 0 ? d->event.data : NULL;
+	e.remote_addr = s->req.remote_addr;
+	e.method = s->req.method;
+	e.uri = s->req.uri;
+	e.headers = s->headers.data;
+	e.headers_len = s->headers.len;
+	if (s->req.body.data != NULL) {
+		e.body = s->req.body.data;
+		e.body_len = s->req.body.len;
+		e.body_sha256 = s->sha256;
+	}
+	e.duration_us = elapsed_us(&s->start);
+	if (dlog_format(&s->record, &e) == -1 ||
+	    dlog_write(site->log, s->record.data, s->record.len) == -1) {
+		log_warn("endpoint '%s': cannot write the delivery log",
+		    site->name);
+		if (o->status == 200) {
+			if (o->rowid != 0 && ledger_forget(site->ledger,
+			    o->rowid) == -1)
+				log_warnx("endpoint '%s': row %lld kept after"
+				    " the log failed; a retry will be a"
+				    " duplicate", site->name, o->rowid);
+			outcome_set(o, 503, "failed", "delivery log cannot be"
+			    " written");
+			handshake = 0;
+		}
+	}
+	if (handshake) {
+		respond_send(s->src, &s->scratch, d->hs_status, d->hs_type,
+		    NULL, d->hs_body.data != NULL ? d->hs_body.data : "",
+		    d->hs_body.len);
+		return;
+	}
+	buf_init(&body, 4096);
+	respond_json(&body, o->verdict, e.id, o->status == 200 ? NULL :
+	    o->reason.data);
+	if (o->status == 503 && o->extra == NULL)
+		o->extra = "Retry-After: 30\r\n";
+	respond_send(s->src, &s->scratch, o->status, "application/json",
+	    o->extra, body.data != NULL ? body.data : "", body.len);
+	buf_release(&body);
+}
+
+/* Answers 503 when there is nowhere to log: the error log says why. */
+static void
+refuse_unconfigured(struct server *s, struct buf *why)
+{
+	static const char	 body[] =
+	    "{\"status\":\"failed\",\"reason\":\"receiver not"
+	    " configured, see the server error log\"}\n";
+
+	log_warnx("cannot serve '%s': %s", s->req.uri,
+	    why->data != NULL ? why->data : "unknown error");
+	respond_send(s->src, &s->scratch, 503, "application/json",
+	    "Retry-After: 60\r\n", body, sizeof(body) - 1);
+}
+
+static const char *
+endpoint_name(const struct server *s)
+{
+	const char	*name;
+
+	if (s->req.endpoint != NULL && s->req.endpoint[0] != '\0')
+		return s->req.endpoint;
+	if ((name = getenv("WEBHOOK_ENDPOINT")) != NULL && name[0] != '\0')
+		return name;
+	return s->p->name;
+}
+
+/* After the transport checks: body, verification, id, ledger. */
+static void
+process(struct server *s, struct site *site)
+{
+	struct verdict	 v;
+
+	if (request_read_body(s->src, &s->req) == -1) {
+		outcome_set(&s->out, 400, "rejected", "body shorter than"
+		    " Content-Length");
+		return;
+	}
+	body_digest(s);
+	if (!verify_request(s->p, &site->sc, &site->ep, &s->req,
+	    (time_t)(s->now_ms / 1000), &v)) {
+		outcome_set(&s->out, verify_status(v.code),
+		    verify_status(v.code) == 503 ? "failed" : "rejected",
+		    NULL);
+		verify_reason(&v, &s->out.reason);
+		return;
+	}
+	if (identify(s, site) == -1) {
+		outcome_set(&s->out, 400, "rejected", s->d.reason);
+		return;
+	}
+	if (s->d.handshake) {
+		outcome_set(&s->out, 200, "accepted", "handshake answered,"
+		    " not queued");
+		return;
+	}
+	store(s, site);
+}
+
+static void
+handle(struct server *s)
+{
+	struct site	*site;
+	struct buf	 why;
+	const char	*name = endpoint_name(s);
+
+	clock_gettime(CLOCK_MONOTONIC, &s->start);
+	s->now_ms = wall_ms();
+	s->out.extra = NULL;
+	s->out.rowid = 0;
+	s->sha256[0] = '\0';
+	buf_init(&why, 4096);
+	if (s->cfg == NULL)
+		s->cfg = config_load(s->cfg_path, &why);
+	if (s->cfg == NULL || parse_endpoint_name(name) == -1 ||
+	    (site = site_get(s, name, &why)) == NULL) {
+		if (s->cfg != NULL && parse_endpoint_name(name) == -1)
+			buf_printf(&why, "bad endpoint name '%s'", name);
+		refuse_unconfigured(s, &why);
+		buf_release(&why);
+		return;
+	}
+	buf_release(&why);
+	buf_reset(&s->headers);
+	if (redact_headers(&s->headers, &s->req, site->ep.token_header) == -1)
+		buf_reset(&s->headers);
+	if (check_transport(s, site) == 0)
+		process(s, site);
+	conclude(s, site);
+}
+
+static void
+delivery_reset(struct delivery *d, const struct request *req)
+{
+	d->req = req;
+	buf_reset(&d->id);
+	buf_reset(&d->event);
+	buf_reset(&d->hs_body);
+	d->reason = NULL;
+	d->handshake = 0;
+	d->hs_status = 200;
+	d->hs_type = "application/json";
+	json_doc_free(d->doc);
+	d->doc = NULL;
+	d->doc_tried = 0;
+}
+
+static void
+server_init(struct server *s, const struct provider *p)
+{
+	memset(s, 0, sizeof(*s));
+	s->p = p;
+	s->cfg_path = getenv("WEBHOOK_CONFIG");
+	if (s->cfg_path == NULL || s->cfg_path[0] == '\0')
+		s->cfg_path = DEF_CONFIG_PATH;
+	buf_init(&s->req.body, LIMIT_BODY);
+	buf_init(&s->d.id, LIMIT_ID_LEN + 1);
+	buf_init(&s->d.event, LIMIT_ID_LEN + 1);
+	buf_init(&s->d.hs_body, 64 * 1024);
+	buf_init(&s->out.reason, 4096);
+	buf_init(&s->headers, LIMIT_HEADER_TOTAL * 6 + 1024);
+	buf_init(&s->record, LIMIT_BODY * 6 + LIMIT_HEADER_TOTAL * 6 +
+	    LIMIT_RECORD_EXTRA);
+	buf_init(&s->scratch, 128 * 1024);
+}
+
+static void
+server_release(struct server *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->nsites; i++) {
+		dlog_close(s->sites[i].log);
+		ledger_close(s->sites[i].ledger);
+		config_endpoint_release(&s->sites[i].ep);
+	}
+	config_free(s->cfg);
+	json_doc_free(s->d.doc);
+	buf_release(&s->req.body);
+	buf_release(&s->d.id);
+	buf_release(&s->d.event);
+	buf_release(&s->d.hs_body);
+	buf_release(&s->out.reason);
+	buf_release(&s->headers);
+	buf_release(&s->record);
+	buf_release(&s->scratch);
+	request_close(s->src);
+}
+
+static int
+usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-V]\n"
+	    "A FastCGI or CGI program: run it from a web server.\n", prog);
+	return 100;
+}
+
+static void
+setup_signals(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a stop signal must interrupt a waiting accept. */
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int
+serve(const struct provider *p, int argc, char **argv)
+{
+	static struct server	 s;
+	struct buf		 why;
+	int			 rc;
+
+	log_init(p->name, getenv("WEBHOOK_DEBUG") != NULL);
+	if (argc > 1) {
+		if (strcmp(argv[1], "-V") == 0 ||
+		    strcmp(argv[1], "--version") == 0) {
+			printf("webhook-fcgi %s handler %s (%s)\n", VERSION,
+			    p->name, sandbox_describe());
+			return 0;
+		}
+		return usage(argv[0]);
+	}
+	server_init(&s, p);
+	setup_signals();
+	if ((s.src = request_open()) == NULL)
+		fatalx("cannot initialise FastCGI");
+	if (request_is_cgi(s.src) && getenv("REQUEST_METHOD") == NULL) {
+		server_release(&s);
+		return usage(argv[0]);
+	}
+	/* Parse the configuration and open files before the sandbox. */
+	buf_init(&why, 4096);
+	if ((s.cfg = config_load(s.cfg_path, &why)) == NULL)
+		log_warnx("%s", why.data != NULL ? why.data : "config");
+	else if (site_get(&s, endpoint_name(&s), &why) == NULL &&
+	    why.len > 0)
+		log_warnx("%s", why.data);
+	buf_release(&why);
+	/* Open the database now too; a failure is retried per request. */
+	if (s.nsites > 0) {
+		buf_init(&why, 1024);
+		if (site_ledger(&s.sites[0], &why) == NULL)
+			log_warnx("%s", why.data);
+		buf_release(&why);
+	}
+	if (sandbox_enter() == -1)
+		log_warn("cannot enter the sandbox");
+	while ((rc = request_accept(s.src, &s.req)) == 1) {
+		delivery_reset(&s.d, &s.req);
+		handle(&s);
+		request_finish(s.src, &s.req);
+	}
+	if (rc == -1)
+		log_warn("accept failed");
+	server_release(&s);
+	return rc == -1 ? 111 : 0;
+}

@@ -1,0 +1,53 @@
+/*
+ * serve: the pipeline every handler runs, request after request:
+ *
+ *   endpoint -> method -> https -> source address -> headers -> size ->
+ *   body -> verify -> id and event (and the provider's hook) ->
+ *   ledger -> log -> respond
+ *
+ * Nothing is acknowledged before the ledger commit and the log write
+ * both succeeded; any failure there is answered 503 with Retry-After
+ * and leaves no accepted record, so the sender retries.
+ */
+#ifndef SERVE_H
+#define SERVE_H
+
+#include "buf.h"
+#include "provider.h"
+#include "request.h"
+
+struct json_doc;
+
+/* What a hook sees and may change about one verified delivery. */
+struct delivery {
+	const struct request	*req;
+	struct buf		 id;		/* delivery id */
+	struct buf		 event;		/* event type, may be empty */
+	const char		*reason;	/* why the body is unusable */
+	/* A handshake is answered here and never queued. */
+	int			 handshake;
+	int			 hs_status;
+	const char		*hs_type;	/* Content-Type */
+	struct buf		 hs_body;
+	/* Private to serve.c: the body parsed once, on first use. */
+	struct json_doc		*doc;
+	int			 doc_tried;
+	char			 doc_err[128];
+};
+
+/*
+ * The body as JSON, parsed on first use and kept for the request.
+ * Returns NULL when it is not JSON (the reason is in doc_err).
+ */
+const struct json_doc	*delivery_json(struct delivery *);
+
+/* Replaces the id with the hex SHA-256 of bytes; 0 or -1. */
+int	delivery_digest_id(struct delivery *, const char *, size_t);
+
+/*
+ * Runs the handler for a provider until there are no more requests (CGI:
+ * after one).  Reads WEBHOOK_CONFIG once.  Returns the exit status.
+ */
+int	serve(const struct provider *, int argc, char **argv);
+
+#endif /* SERVE_H */

@@ -1,0 +1,496 @@
+/*
+ * verify: signature schemes, driven by the descriptor.  Every decision
+ * is recorded in struct verdict so that the reason given to the sender,
+ * the log and webhookctl explain can never disagree.
+ *
+ * Rules kept here (PROVIDERS.md, section 4): MACs are compared on the
+ * decoded bytes with a constant-time compare of equal lengths; any one
+ * candidate signature matching any one secret accepts (key rotation);
+ * items under other keys (Stripe's v0) are never tried, so a weaker
+ * scheme cannot be downgraded to; the payload is the body as received.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "json.h"
+#include "parse.h"
+#include "verify.h"
+
+/* Candidate signatures decoded from a header. */
+struct candidates {
+	unsigned char	 mac[LIMIT_SIGNATURES][HMAC_MAX];
+	size_t		 n;
+	size_t		 undecodable;
+};
+
+static int
+decode(enum sig_encoding enc, const char *s, size_t len, unsigned char *out,
+    size_t want)
+{
+	size_t	 n;
+
+	if (enc == ENC_HEX ? parse_hex(s, len, out, want, &n) == -1 :
+	    parse_base64(s, len, out, want, &n) == -1)
+		return -1;
+	return n == want ? 0 : -1;
+}
+
+static void
+candidate_add(const struct scheme *sc, struct candidates *c, const char *s,
+    size_t len)
+{
+	if (c->n == LIMIT_SIGNATURES) {
+		c->undecodable++;
+		return;
+	}
+	if (decode(sc->encoding, s, len, c->mac[c->n], hmac_size(sc->alg)) ==
+	    -1)
+		c->undecodable++;
+	else
+		c->n++;
+}
+
+static int
+set(struct verdict *v, enum verdict_code code, const char *header,
+    const char *detail)
+{
+	v->code = code;
+	v->header = header;
+	v->detail = detail;
+	return 0;
+}
+
+/*
+ * Reads the candidates and the timestamp text out of the signature
+ * header.  Returns 0, or -1 with the verdict set.
+ */
+static int
+read_header(const struct scheme *sc, const struct header *h,
+    struct candidates *c, const char **ts, size_t *tslen, struct verdict *v)
+{
+	struct sig_items	 items;
+	const struct sig_item	*it;
+	size_t			 i, plen;
+
+	if (sc->format == SIG_PLAIN) {
+		plen = sc->prefix != NULL ? strlen(sc->prefix) : 0;
+		if (h->len < plen || strncmp(h->value, sc->prefix != NULL ?
+		    sc->prefix : "", plen) != 0)
+			return set(v, VERDICT_MALFORMED_SIGNATURE, sc->header,
+			    "the expected prefix is missing"), -1;
+		candidate_add(sc, c, h->value + plen, h->len - plen);
+		if (c->n == 0)
+			return set(v, VERDICT_MALFORMED_SIGNATURE, sc->header,
+			    sc->encoding == ENC_HEX ? "not hex of the"
+			    " expected length" : "not base64 of the expected"
+			    " length"), -1;
+		return 0;
+	}
+	if (parse_sig_items(h->value, h->len, sc->item_sep, sc->key_sep,
+	    &items) == -1)
+		return set(v, VERDICT_MALFORMED_SIGNATURE, sc->header,
+		    "not a list of key=value items"), -1;
+	for (i = 0; i < items.count; i++) {
+		it = &items.item[i];
+		if (it->key == NULL)
+			continue;
+		if (sc->ts_key != NULL && it->keylen == strlen(sc->ts_key) &&
+		    memcmp(it->key, sc->ts_key, it->keylen) == 0) {
+			/* Two timestamps: which one was signed? Refuse. */
+			if (*ts != NULL)
+				return set(v, VERDICT_MALFORMED_SIGNATURE,
+				    sc->header, "more than one timestamp"), -1;
+			*ts = it->val;
+			*tslen = it->vallen;
+		} else if (it->keylen == strlen(sc->sig_key) &&
+		    memcmp(it->key, sc->sig_key, it->keylen) == 0)
+			candidate_add(sc, c, it->val, it->vallen);
+	}
+	if (sc->ts_key != NULL && *ts == NULL)
+		return set(v, VERDICT_MALFORMED_SIGNATURE, sc->header,
+		    "no timestamp item"), -1;
+	if (c->n == 0)
+		return set(v, VERDICT_MALFORMED_SIGNATURE, sc->header,
+		    c->undecodable > 0 ? "no signature decodes to the expected"
+		    " length" : "no signature item of the scheme"), -1;
+	return 0;
+}
+
+static int
+read_time(enum ts_format fmt, const char *s, size_t len, time_t *t)
+{
+	switch (fmt) {
+	case TS_UNIX:
+		return parse_unix_time(s, len, 0, t);
+	case TS_UNIX_MS:
+		return parse_unix_time(s, len, 1, t);
+	case TS_ISO8601:
+		return parse_iso8601(s, len, t);
+	case TS_NONE:
+		break;
+	}
+	return -1;
+}
+
+static size_t
+payload(const struct scheme *sc, const char *ts, size_t tslen,
+    const char *body, size_t bodylen, struct hmac_part *parts, size_t *total)
+{
+	const struct signed_part	*sp;
+	size_t				 n = 0;
+
+	*total = 0;
+	for (sp = sc->payload; n < SCHEME_MAX_PARTS && sp->kind != PART_END;
+	    sp++, n++) {
+		switch (sp->kind) {
+		case PART_LITERAL:
+			parts[n].data = sp->text;
+			parts[n].len = strlen(sp->text);
+			break;
+		case PART_TIMESTAMP:
+			parts[n].data = ts != NULL ? ts : "";
+			parts[n].len = ts != NULL ? tslen : 0;
+			break;
+		default:
+			parts[n].data = body;
+			parts[n].len = bodylen;
+			break;
+		}
+		*total += parts[n].len;
+	}
+	return n;
+}
+
+/* Tries every candidate with every secret; sets signature_ok. */
+static int
+match(const struct scheme *sc, const struct endpoint *ep,
+    const struct hmac_part *parts, size_t nparts,
+    const struct candidates *c, struct verdict *v)
+{
+	unsigned char	 mac[HMAC_MAX];
+	size_t		 s, i, len = hmac_size(sc->alg);
+
+	v->sigs_tried = c->n;
+	v->secrets_tried = ep->nsecrets;
+	for (s = 0; s < ep->nsecrets; s++) {
+		if (hmac_compute(sc->alg, ep->secrets[s].data,
+		    ep->secrets[s].len, parts, nparts, mac) == -1)
+			return -1;
+		if (s == 0) {
+			memcpy(v->expected, mac, len);
+			v->expected_len = len;
+		}
+		/* Compare with all candidates: the time does not tell which. */
+		for (i = 0; i < c->n; i++)
+			if (hmac_equal(mac, c->mac[i], len) &&
+			    !v->signature_ok) {
+				v->signature_ok = 1;
+				v->secret_index = (int)s;
+			}
+	}
+	hmac_cleanse(mac, sizeof(mac));
+	return 0;
+}
+
+/* A shared token: compare digests, so length is not leaked either. */
+static void
+match_token(const struct endpoint *ep, const struct header *h,
+    struct verdict *v)
+{
+	unsigned char	 want[32], got[32];
+	size_t		 s;
+
+	v->sigs_tried = 1;
+	v->secrets_tried = ep->nsecrets;
+	if (hmac_sha256(h->value, h->len, got) == -1)
+		return;
+	for (s = 0; s < ep->nsecrets; s++)
+		if (hmac_sha256(ep->secrets[s].data, ep->secrets[s].len,
+		    want) == 0 && hmac_equal(want, got, sizeof(got)) &&
+		    !v->signature_ok) {
+			v->signature_ok = 1;
+			v->secret_index = (int)s;
+		}
+}
+
+static int
+check(const struct scheme *sc, long tolerance, const struct endpoint *ep,
+    const struct request *req, const struct header *h, time_t now,
+    struct verdict *v)
+{
+	struct candidates	 c;
+	struct hmac_part	 parts[SCHEME_MAX_PARTS];
+	const struct header	*th;
+	const char		*ts = NULL;
+	size_t			 tslen = 0, nparts;
+	time_t			 t;
+
+	if (sc->format == SIG_TOKEN) {
+		match_token(ep, h, v);
+		if (!v->signature_ok)
+			set(v, VERDICT_MISMATCH, sc->header, NULL);
+		return v->signature_ok;
+	}
+	memset(&c, 0, sizeof(c));
+	if (read_header(sc, h, &c, &ts, &tslen, v) == -1)
+		return 0;
+	if (sc->ts_key == NULL && sc->ts_header != NULL) {
+		if ((th = request_header(req, sc->ts_header)) == NULL)
+			return set(v, VERDICT_MISSING_TIMESTAMP, sc->ts_header,
+			    NULL);
+		ts = th->value;
+		tslen = th->len;
+	}
+	if (ts != NULL) {
+		if (read_time(sc->ts_format, ts, tslen, &t) == -1)
+			return set(v, VERDICT_MALFORMED_TIMESTAMP,
+			    sc->ts_header != NULL ? sc->ts_header : sc->header,
+			    "not a timestamp in the expected format");
+		v->have_skew = 1;
+		v->skew = (long long)now - (long long)t;
+	}
+	nparts = payload(sc, ts, tslen, req->body.data, req->body.len, parts,
+	    &v->signed_len);
+	if (match(sc, ep, parts, nparts, &c, v) == -1)
+		return set(v, VERDICT_ERROR, NULL, "HMAC computation failed");
+	v->tolerance = ts != NULL ? tolerance : 0;
+	if (v->tolerance > 0 && v->skew > v->tolerance)
+		return set(v, VERDICT_STALE_TIMESTAMP, sc->ts_header != NULL ?
+		    sc->ts_header : sc->header, NULL);
+	if (v->tolerance > 0 && v->skew < -v->tolerance)
+		return set(v, VERDICT_FUTURE_TIMESTAMP, sc->ts_header != NULL ?
+		    sc->ts_header : sc->header, NULL);
+	if (!v->signature_ok)
+		return set(v, VERDICT_MISMATCH, sc->header, NULL);
+	v->code = VERDICT_OK;
+	v->header = sc->header;
+	return 1;
+}
+
+int
+verify_request(const struct provider *p, const struct scheme *sc,
+    const struct endpoint *ep, const struct request *req, time_t now,
+    struct verdict *v)
+{
+	const struct header	*h;
+	long			 tolerance;
+
+	memset(v, 0, sizeof(*v));
+	v->secret_index = -1;
+	if (ep->allow_unsigned) {
+		v->code = VERDICT_UNSIGNED;
+		return 1;
+	}
+	if (sc->format == SIG_NONE || sc->header == NULL)
+		return set(v, VERDICT_NO_SCHEME, NULL, NULL);
+	if (ep->nsecrets == 0)
+		return set(v, VERDICT_NO_SECRET, NULL, NULL);
+	tolerance = ep->tolerance >= 0 ? ep->tolerance : p->tolerance;
+	if ((h = request_header(req, sc->header)) != NULL)
+		return check(sc, tolerance, ep, req, h, now, v);
+	/* The legacy scheme only stands in when the main one is absent. */
+	if (ep->allow_sha1 && p->legacy.header != NULL &&
+	    (h = request_header(req, p->legacy.header)) != NULL) {
+		v->legacy = 1;
+		return check(&p->legacy, tolerance, ep, req, h, now, v);
+	}
+	return set(v, VERDICT_MISSING_SIGNATURE, sc->header, NULL);
+}
+
+static int
+override_payload(struct scheme *out, const struct endpoint *ep, char *err,
+    size_t errlen)
+{
+	memset(out->payload, 0, sizeof(out->payload));
+	if (ep->signed_payload == NULL ||
+	    strcmp(ep->signed_payload, "body") == 0) {
+		out->payload[0].kind = PART_BODY;
+		return 0;
+	}
+	if (out->ts_header == NULL) {
+		snprintf(err, errlen, "signed = timestamp+body needs"
+		    " timestamp_header");
+		return -1;
+	}
+	out->payload[0].kind = PART_TIMESTAMP;
+	out->payload[1].kind = PART_LITERAL;
+	out->payload[1].text = ep->signed_separator != NULL ?
+	    ep->signed_separator : "";
+	out->payload[2].kind = PART_BODY;
+	return 0;
+}
+
+int
+verify_scheme(const struct provider *p, const struct endpoint *ep,
+    struct scheme *out, char *err, size_t errlen)
+{
+	*out = p->scheme;
+	if (ep->token_header != NULL) {
+		out->header = ep->token_header;
+		out->format = SIG_TOKEN;
+		return 0;
+	}
+	if (ep->signature_header != NULL) {
+		out->header = ep->signature_header;
+		if (out->format == SIG_NONE || out->format == SIG_TOKEN)
+			out->format = SIG_PLAIN;
+	}
+	if (ep->algorithm != NULL &&
+	    hmac_parse_alg(ep->algorithm, &out->alg) == -1) {
+		snprintf(err, errlen, "unknown algorithm '%s'", ep->algorithm);
+		return -1;
+	}
+	if (ep->encoding != NULL)
+		out->encoding = strcmp(ep->encoding, "base64") == 0 ?
+		    ENC_BASE64 : ENC_HEX;
+	if (ep->signature_prefix != NULL)
+		out->prefix = ep->signature_prefix;
+	if (ep->timestamp_header != NULL) {
+		out->ts_header = ep->timestamp_header;
+		if (out->ts_format == TS_NONE)
+			out->ts_format = TS_UNIX;
+	}
+	if (ep->timestamp_format != NULL)
+		out->ts_format = strcmp(ep->timestamp_format, "unix_ms") == 0 ?
+		    TS_UNIX_MS : strcmp(ep->timestamp_format, "iso8601") == 0 ?
+		    TS_ISO8601 : TS_UNIX;
+	/* The payload is the descriptor's unless the endpoint names one. */
+	if (ep->signed_payload != NULL || p->scheme.format == SIG_NONE)
+		return override_payload(out, ep, err, errlen);
+	return 0;
+}
+
+const char *
+verify_code_name(enum verdict_code code)
+{
+	static const char *const names[] = {
+		"ok", "unsigned", "no_scheme", "no_secret",
+		"missing_signature", "malformed_signature",
+		"missing_timestamp", "malformed_timestamp",
+		"stale_timestamp", "future_timestamp", "mismatch", "error",
+	};
+
+	return (size_t)code < sizeof(names) / sizeof(names[0]) ?
+	    names[code] : "error";
+}
+
+int
+verify_status(enum verdict_code code)
+{
+	switch (code) {
+	case VERDICT_OK:
+	case VERDICT_UNSIGNED:
+		return 200;
+	case VERDICT_NO_SCHEME:
+	case VERDICT_NO_SECRET:
+	case VERDICT_ERROR:
+		/* Our configuration, not the sender: let it retry later. */
+		return 503;
+	default:
+		return 401;
+	}
+}
+
+int
+verify_reason(const struct verdict *v, struct buf *out)
+{
+	const char	*h = v->header != NULL ? v->header : "";
+
+	switch (v->code) {
+	case VERDICT_OK:
+		return buf_printf(out, "signature verified%s (secret #%d)",
+		    v->legacy ? " by the legacy SHA-1 header" : "",
+		    v->secret_index + 1);
+	case VERDICT_UNSIGNED:
+		return buf_adds(out, "accepted unsigned:"
+		    " insecure_allow_unsigned is set");
+	case VERDICT_NO_SCHEME:
+		return buf_adds(out, "endpoint has no signature scheme:"
+		    " set signature_header or token_header");
+	case VERDICT_NO_SECRET:
+		return buf_adds(out, "endpoint has no secret configured");
+	case VERDICT_MISSING_SIGNATURE:
+		return buf_printf(out, "missing signature header '%s'", h);
+	case VERDICT_MALFORMED_SIGNATURE:
+		return buf_printf(out, "malformed signature header '%s': %s",
+		    h, v->detail != NULL ? v->detail : "unreadable");
+	case VERDICT_MISSING_TIMESTAMP:
+		return buf_printf(out, "missing timestamp header '%s'", h);
+	case VERDICT_MALFORMED_TIMESTAMP:
+		return buf_printf(out, "malformed timestamp in '%s': %s", h,
+		    v->detail);
+	case VERDICT_STALE_TIMESTAMP:
+	case VERDICT_FUTURE_TIMESTAMP:
+		return buf_printf(out, "timestamp outside tolerance: %s by"
+		    " %lld s (tolerance %ld s, signature %s)",
+		    v->code == VERDICT_STALE_TIMESTAMP ? "old" : "ahead",
+		    v->skew < 0 ? -v->skew : v->skew, v->tolerance,
+		    v->signature_ok ? "valid" : "invalid");
+	case VERDICT_MISMATCH:
+		return buf_printf(out, "signature mismatch in '%s': %zu"
+		    " signature%s x %zu secret%s tried over %zu bytes", h,
+		    v->sigs_tried, v->sigs_tried == 1 ? "" : "s",
+		    v->secrets_tried, v->secrets_tried == 1 ? "" : "s",
+		    v->signed_len);
+	case VERDICT_ERROR:
+		return buf_printf(out, "internal error: %s", v->detail);
+	}
+	return -1;
+}
+
+int
+verify_encode(enum sig_encoding enc, const unsigned char *mac, size_t len,
+    struct buf *out)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 i;
+
+	if (enc == ENC_BASE64)
+		return json_add_base64(out, mac, len);
+	for (i = 0; i < len; i++)
+		if (buf_addc(out, hex[mac[i] >> 4]) == -1 ||
+		    buf_addc(out, hex[mac[i] & 15]) == -1)
+			return -1;
+	return 0;
+}
+
+int
+verify_sign(const struct scheme *sc, const char *secret, size_t secretlen,
+    const char *ts, const char *body, size_t bodylen, struct buf *out)
+{
+	struct hmac_part	 parts[SCHEME_MAX_PARTS];
+	unsigned char		 mac[HMAC_MAX];
+	size_t			 nparts, total;
+	int			 rc;
+
+	if (sc->format == SIG_TOKEN)
+		return buf_printf(out, "%s: ", sc->header) == -1 ||
+		    buf_add(out, secret, secretlen) == -1 ||
+		    buf_addc(out, '\n') == -1 ? -1 : 0;
+	if (sc->format == SIG_NONE || sc->header == NULL)
+		return -1;
+	nparts = payload(sc, ts, ts != NULL ? strlen(ts) : 0, body, bodylen,
+	    parts, &total);
+	if (hmac_compute(sc->alg, secret, secretlen, parts, nparts, mac) == -1)
+		return -1;
+	if (sc->format == SIG_ITEMS) {
+		rc = buf_printf(out, "%s: ", sc->header);
+		if (rc == 0 && sc->ts_key != NULL)
+			rc = buf_printf(out, "%s%c%s%c", sc->ts_key,
+			    sc->key_sep, ts != NULL ? ts : "", sc->item_sep);
+		if (rc == 0)
+			rc = buf_printf(out, "%s%c", sc->sig_key, sc->key_sep);
+	} else
+		rc = buf_printf(out, "%s: %s", sc->header,
+		    sc->prefix != NULL ? sc->prefix : "");
+	if (rc == 0)
+		rc = verify_encode(sc->encoding, mac, hmac_size(sc->alg), out);
+	if (rc == 0)
+		rc = buf_addc(out, '\n');
+	if (rc == 0 && sc->ts_header != NULL && sc->ts_key == NULL)
+		rc = buf_printf(out, "%s: %s\n", sc->ts_header,
+		    ts != NULL ? ts : "");
+	hmac_cleanse(mac, sizeof(mac));
+	return rc;
+}

@@ -1,0 +1,90 @@
+/*
+ * verify: decides whether a request was signed by the provider.  Builds
+ * the signed payload from the scheme, tries every candidate signature
+ * against every secret in constant time, checks the timestamp window,
+ * and records exactly why it said no.  The 401 body, the log record and
+ * webhookctl explain are all made from that one struct verdict.
+ */
+#ifndef VERIFY_H
+#define VERIFY_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+#include "config.h"
+#include "hmac.h"
+#include "provider.h"
+#include "request.h"
+
+enum verdict_code {
+	VERDICT_OK,
+	VERDICT_UNSIGNED,		/* accepted: insecure_allow_unsigned */
+	VERDICT_NO_SCHEME,		/* endpoint has no signature scheme */
+	VERDICT_NO_SECRET,		/* endpoint has no secret */
+	VERDICT_MISSING_SIGNATURE,
+	VERDICT_MALFORMED_SIGNATURE,
+	VERDICT_MISSING_TIMESTAMP,
+	VERDICT_MALFORMED_TIMESTAMP,
+	VERDICT_STALE_TIMESTAMP,
+	VERDICT_FUTURE_TIMESTAMP,
+	VERDICT_MISMATCH,
+	VERDICT_ERROR,			/* the crypto library failed */
+};
+
+struct verdict {
+	enum verdict_code code;
+	const char	*header;	/* the header concerned, or NULL */
+	const char	*detail;	/* static text on a malformed header */
+	size_t		 sigs_tried;	/* candidate signatures compared */
+	size_t		 secrets_tried;	/* secrets each was compared with */
+	int		 have_skew;	/* a timestamp was read */
+	long long	 skew;		/* now - timestamp, in seconds */
+	long		 tolerance;	/* window applied, 0 = none */
+	int		 signature_ok;	/* a signature matched (even if stale) */
+	int		 secret_index;	/* which secret matched, or -1 */
+	int		 legacy;	/* matched by the weaker legacy scheme */
+	size_t		 signed_len;	/* bytes covered by the signature */
+	/* What the first secret gives, for webhookctl explain. */
+	unsigned char	 expected[HMAC_MAX];
+	size_t		 expected_len;
+};
+
+/*
+ * Builds the scheme an endpoint uses: the provider's, with the keys an
+ * endpoint may override (signature_header, algorithm, ...) applied.
+ * Returns 0, or -1 with a message in err when the result is unusable.
+ */
+int	verify_scheme(const struct provider *, const struct endpoint *,
+	    struct scheme *out, char *err, size_t errlen);
+
+/*
+ * Verifies req against the scheme and the endpoint's secrets at time
+ * now.  Fills v; returns 1 when the request is authentic (or accepted
+ * unsigned by explicit configuration), else 0.
+ */
+int	verify_request(const struct provider *, const struct scheme *,
+	    const struct endpoint *, const struct request *, time_t now,
+	    struct verdict *v);
+
+/* Short machine name of a verdict code ("stale_timestamp"). */
+const char *verify_code_name(enum verdict_code);
+/* Appends the human reason ("signature mismatch: ...") to out. */
+int	verify_reason(const struct verdict *, struct buf *out);
+/* HTTP status for a verdict code that was not accepted. */
+int	verify_status(enum verdict_code);
+
+/* Encodes a MAC the way a scheme sends it (hex or base64) into out. */
+int	verify_encode(enum sig_encoding, const unsigned char *, size_t,
+	    struct buf *out);
+
+/*
+ * Computes the signature headers a provider would send for body, for
+ * webhookctl sign and send: appends "Name: value\n" lines to out.
+ * ts is the timestamp text to sign, or NULL when the scheme has none.
+ */
+int	verify_sign(const struct scheme *, const char *secret, size_t,
+	    const char *ts, const char *body, size_t bodylen,
+	    struct buf *out);
+
+#endif /* VERIFY_H */
