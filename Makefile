@@ -16,10 +16,10 @@ BUILD    ?= build
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
-PKGS      = fcgi libcrypto json-c sqlite3 inih
+PKGS      = fcgi libcrypto json-c sqlite3 inih libseccomp
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
-	echo -lfcgi -lcrypto -ljson-c -lsqlite3 -linih)
+	echo -lfcgi -lcrypto -ljson-c -lsqlite3 -linih -lseccomp)
 WARN      = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 	-Wshadow -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Wwrite-strings
 HARDEN    = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
@@ -32,6 +32,13 @@ COMMON    = buf config dlog hmac json ledger log parse redact request \
 HANDLERS  = github stripe slack zendesk iot
 UNITS     = buf parse json hmac config verify dlog ledger redact
 
+# Tools appear as their sources land; webhookctl is one main plus one
+# file per verb (tools/ctl-<verb>.c), and links libcurl for send/replay.
+WORKER    = $(if $(wildcard tools/webhook-worker.c),$(BUILD)/bin/webhook-worker)
+CTL_SRCS  = $(wildcard tools/ctl-*.c)
+CTL       = $(if $(wildcard tools/webhookctl.c),$(BUILD)/bin/webhookctl)
+CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
+
 LIB       = $(BUILD)/libwebhook.a
 LIB_OBJS  = $(COMMON:%=$(BUILD)/obj/common/%.o)
 CGI       = $(HANDLERS:%=$(BUILD)/cgi-bin/%.fcgi)
@@ -41,7 +48,7 @@ HELPERS   = $(BUILD)/helpers/fcgi-echo
 .PHONY: all check test unit integration asan lint run serve install clean \
 	deps-run deps-check
 
-all: $(CGI)
+all: $(CGI) $(WORKER) $(CTL)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -55,6 +62,16 @@ $(LIB): $(LIB_OBJS)
 $(BUILD)/cgi-bin/%.fcgi: $(BUILD)/obj/handlers/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+$(BUILD)/bin/webhook-worker: $(BUILD)/obj/tools/webhook-worker.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+$(BUILD)/bin/webhookctl: $(BUILD)/obj/tools/webhookctl.o \
+    $(CTL_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(PKG_LIBS) \
+		$(CURL_LIBS)
 
 $(BUILD)/tests/test-%: $(BUILD)/obj/tests/unit/test-%.o $(LIB)
 	@mkdir -p $(@D)
