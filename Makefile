@@ -54,6 +54,11 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# The descriptors again, without main(), for webhookctl and the tests.
+$(BUILD)/obj/providers/%.o: handlers/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DPROVIDER_ONLY -c -o $@ $<
+
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@
@@ -67,15 +72,18 @@ $(BUILD)/bin/webhook-worker: $(BUILD)/obj/tools/webhook-worker.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
+PROVIDER_OBJS = $(HANDLERS:%=$(BUILD)/obj/providers/%.o)
+
 $(BUILD)/bin/webhookctl: $(BUILD)/obj/tools/webhookctl.o \
-    $(CTL_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
+    $(CTL_SRCS:%.c=$(BUILD)/obj/%.o) $(PROVIDER_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(PKG_LIBS) \
 		$(CURL_LIBS)
 
-$(BUILD)/tests/test-%: $(BUILD)/obj/tests/unit/test-%.o $(LIB)
+$(BUILD)/tests/test-%: $(BUILD)/obj/tests/unit/test-%.o $(PROVIDER_OBJS) \
+    $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) \
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(PROVIDER_OBJS) $(LIB) $(PKG_LIBS) \
 		$$(pkg-config --libs cmocka)
 
 $(BUILD)/helpers/%: tests/helpers/%.c

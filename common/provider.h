@@ -13,6 +13,7 @@
  *  5. www/: the URL mapping in every server snippet.
  *  6. README.md: a row in the providers table.
  *  7. tools/samples/<name>/: sample events for webhookctl send.
+ *  8. The extern declaration below and webhookctl's table (tools/ctl.c).
  */
 #ifndef PROVIDER_H
 #define PROVIDER_H
@@ -105,5 +106,16 @@ struct provider {
 	const char	*extra_redact;	/* one more secret-bearing header */
 	provider_hook	 hook;
 };
+
+/*
+ * The descriptors, defined in handlers/<name>.c.  Handlers are compiled
+ * once with their main() and once more with -DPROVIDER_ONLY, so that
+ * webhookctl signs and explains with the very same descriptions.
+ */
+extern const struct provider provider_github;
+extern const struct provider provider_stripe;
+extern const struct provider provider_slack;
+extern const struct provider provider_zendesk;
+extern const struct provider provider_iot;
 
 #endif /* PROVIDER_H */

@@ -10,7 +10,7 @@
  */
 #include "serve.h"
 
-static const struct provider github = {
+const struct provider provider_github = {
 	.name = "github",
 	.scheme = {
 		.header = "X-Hub-Signature-256",
@@ -33,8 +33,11 @@ static const struct provider github = {
 	.event = { .header = "X-GitHub-Event" },
 };
 
+/* Built a second time without main() for webhookctl's provider table. */
+#ifndef PROVIDER_ONLY
 int
 main(int argc, char **argv)
 {
-	return serve(&github, argc, argv);
+	return serve(&provider_github, argc, argv);
 }
+#endif

@@ -88,7 +88,7 @@ slack_hook(const struct request *req, struct delivery *d)
 	return rc;
 }
 
-static const struct provider slack = {
+const struct provider provider_slack = {
 	.name = "slack",
 	.scheme = {
 		.header = "X-Slack-Signature",
@@ -111,8 +111,11 @@ static const struct provider slack = {
 	.hook = slack_hook,
 };
 
+/* Built a second time without main() for webhookctl's provider table. */
+#ifndef PROVIDER_ONLY
 int
 main(int argc, char **argv)
 {
-	return serve(&slack, argc, argv);
+	return serve(&provider_slack, argc, argv);
 }
+#endif

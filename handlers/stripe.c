@@ -10,7 +10,7 @@
  */
 #include "serve.h"
 
-static const struct provider stripe = {
+const struct provider provider_stripe = {
 	.name = "stripe",
 	.scheme = {
 		.header = "Stripe-Signature",
@@ -33,8 +33,11 @@ static const struct provider stripe = {
 	.event = { .field = "type" },
 };
 
+/* Built a second time without main() for webhookctl's provider table. */
+#ifndef PROVIDER_ONLY
 int
 main(int argc, char **argv)
 {
-	return serve(&stripe, argc, argv);
+	return serve(&provider_stripe, argc, argv);
 }
+#endif

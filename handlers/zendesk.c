@@ -11,7 +11,7 @@
  */
 #include "serve.h"
 
-static const struct provider zendesk = {
+const struct provider provider_zendesk = {
 	.name = "zendesk",
 	.scheme = {
 		.header = "X-Zendesk-Webhook-Signature",
@@ -30,8 +30,11 @@ static const struct provider zendesk = {
 	.event = { .field = "type" },
 };
 
+/* Built a second time without main() for webhookctl's provider table. */
+#ifndef PROVIDER_ONLY
 int
 main(int argc, char **argv)
 {
-	return serve(&zendesk, argc, argv);
+	return serve(&provider_zendesk, argc, argv);
 }
+#endif
