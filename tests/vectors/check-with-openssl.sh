@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# check-with-openssl.sh - independent cross-check of tests/vectors with the openssl CLI.
+#
+# For every <provider>/NNN-name.req it parses the metadata, headers and raw body, runs a
+# small reference verifier written in shell (HMAC via `openssl dgst`), and compares the verdict
+# with NNN-name.expect. For every case that expects "ok" it also prints the recomputed
+# signature. Any disagreement is reported loudly and makes the script exit 1.
+#
+# Usage: tests/vectors/check-with-openssl.sh [vector-dir]    (default: the script's directory)
+# Needs: bash >= 4, openssl, GNU date, od, tail.
+set -u
+export LC_ALL=C
+
+DIR=${1:-$(cd "$(dirname "$0")" && pwd)}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fail=0 total=0 okcount=0
+
+# --- crypto helpers ---------------------------------------------------------------------
+# mac_hex ALG SECRET FILE / mac_b64 ALG SECRET FILE: HMAC of the bytes in FILE.
+mac_hex() { openssl dgst "-$1" -hmac "$2" -r < "$3" | cut -d' ' -f1; }
+mac_b64() { openssl dgst "-$1" -hmac "$2" -binary < "$3" | openssl base64 -A; }
+digest_len() { case $1 in sha1) echo 20;; sha256) echo 32;; sha384) echo 48;; sha512) echo 64;; *) echo 0;; esac; }
+is_hex()  { [[ $1 =~ ^[0-9a-f]+$ ]] && (( ${#1} == 2 * $2 )); }          # lowercase, exact size
+is_b64()  { local n=$(( ($2 + 2) / 3 * 4 )); [[ $1 =~ ^[A-Za-z0-9+/]+={0,2}$ ]] && (( ${#1} == n )); }
+# message file = optional prefix text + body
+msg() { { printf '%s' "$1"; cat "$TMP/body"; } > "$TMP/msg"; }
+
+# --- parser -----------------------------------------------------------------------------
+parse() {
+  local f=$1 line off=0 inhdr=0 name
+  SECRETS=(); NOW=""; TOL=300; declare -gA OPT=() HDR=()
+  while IFS= read -r line; do
+    off=$(( off + ${#line} + 1 ))
+    if (( ! inhdr )) && [[ $line == "# "* ]]; then
+      line=${line#"# "}
+      case $line in
+        "secret: "*)    SECRETS+=("${line#"secret: "}") ;;
+        "now: "*)       NOW=${line#"now: "} ;;
+        "tolerance: "*) TOL=${line#"tolerance: "} ;;
+        "option: "*)    line=${line#"option: "}; OPT[${line%%=*}]=${line#*=} ;;
+      esac
+      continue
+    fi
+    inhdr=1
+    [[ -z $line ]] && break
+    name=${line%%: *}
+    HDR[${name,,}]=${line#*: }
+  done < "$f"
+  tail -c +$(( off + 1 )) "$f" > "$TMP/body"
+}
+has() { [[ -v HDR[${1,,}] ]]; }
+get() { printf '%s' "${HDR[${1,,}]}"; }
+
+# window TS_EPOCH -> prints stale_timestamp / future_timestamp / nothing
+window() {
+  (( TOL == 0 )) && return 0
+  if (( NOW - $1 > TOL )); then echo stale_timestamp
+  elif (( $1 - NOW > TOL )); then echo future_timestamp; fi
+}
+
+# Each verifier prints a verdict; on "ok" it sets COMPUTED to the matching recomputed value.
+COMPUTED=""
+
+verify_github() {
+  local s want
+  if has X-Hub-Signature-256; then
+    s=$(get X-Hub-Signature-256)
+    [[ $s == sha256=* ]] && is_hex "${s#sha256=}" 32 || { echo malformed_signature; return; }
+    cp "$TMP/body" "$TMP/msg"
+    for k in "${SECRETS[@]}"; do
+      want=$(mac_hex sha256 "$k" "$TMP/msg")
+      [[ ${s#sha256=} == "$want" ]] && { COMPUTED="sha256=$want"; echo ok; return; }
+    done
+    echo mismatch; return
+  fi
+  if has X-Hub-Signature && [[ ${OPT[allow_sha1]:-no} == yes ]]; then
+    s=$(get X-Hub-Signature)
+    [[ $s == sha1=* ]] && is_hex "${s#sha1=}" 20 || { echo malformed_signature; return; }
+    cp "$TMP/body" "$TMP/msg"
+    for k in "${SECRETS[@]}"; do
+      want=$(mac_hex sha1 "$k" "$TMP/msg")
+      [[ ${s#sha1=} == "$want" ]] && { COMPUTED="sha1=$want"; echo ok; return; }
+    done
+    echo mismatch; return
+  fi
+  echo missing_signature
+}
+
+verify_stripe() {
+  has Stripe-Signature || { echo missing_signature; return; }
+  local h t="" item key val w want v1=() good=()
+  h=$(get Stripe-Signature)
+  IFS=',' read -ra items <<< "$h"
+  for item in "${items[@]}"; do
+    [[ $item == *=* ]] || continue
+    key=${item%%=*}; val=${item#*=}
+    case $key in
+      t)  [[ -z $t ]] && t=$val ;;
+      v1) v1+=("$val") ;;
+    esac                                  # every other scheme (v0, ...) is ignored
+  done
+  [[ -n $t && ${#v1[@]} -gt 0 ]] || { echo malformed_signature; return; }
+  [[ $t =~ ^[0-9]+$ ]] || { echo malformed_timestamp; return; }
+  for val in "${v1[@]}"; do is_hex "$val" 32 && good+=("$val"); done
+  (( ${#good[@]} )) || { echo malformed_signature; return; }
+  w=$(window "$t"); [[ -n $w ]] && { echo "$w"; return; }
+  msg "$t."
+  for k in "${SECRETS[@]}"; do
+    want=$(mac_hex sha256 "$k" "$TMP/msg")
+    for val in "${good[@]}"; do
+      [[ $val == "$want" ]] && { COMPUTED="v1=$want"; echo ok; return; }
+    done
+  done
+  echo mismatch
+}
+
+verify_slack() {
+  has X-Slack-Signature || { echo missing_signature; return; }
+  has X-Slack-Request-Timestamp || { echo missing_timestamp; return; }
+  local s ts w want
+  s=$(get X-Slack-Signature); ts=$(get X-Slack-Request-Timestamp)
+  [[ $ts =~ ^[0-9]+$ ]] || { echo malformed_timestamp; return; }
+  [[ $s == v0=* ]] && is_hex "${s#v0=}" 32 || { echo malformed_signature; return; }
+  w=$(window "$ts"); [[ -n $w ]] && { echo "$w"; return; }
+  msg "v0:$ts:"
+  for k in "${SECRETS[@]}"; do
+    want=$(mac_hex sha256 "$k" "$TMP/msg")
+    [[ ${s#v0=} == "$want" ]] && { COMPUTED="v0=$want"; echo ok; return; }
+  done
+  echo mismatch
+}
+
+verify_zendesk() {
+  has X-Zendesk-Webhook-Signature || { echo missing_signature; return; }
+  has X-Zendesk-Webhook-Signature-Timestamp || { echo missing_timestamp; return; }
+  local s ts ep w want
+  s=$(get X-Zendesk-Webhook-Signature); ts=$(get X-Zendesk-Webhook-Signature-Timestamp)
+  [[ $ts =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]] &&
+    ep=$(date -u -d "$ts" +%s 2>/dev/null) || { echo malformed_timestamp; return; }
+  is_b64 "$s" 32 || { echo malformed_signature; return; }
+  w=$(window "$ep"); [[ -n $w ]] && { echo "$w"; return; }
+  msg "$ts"                               # timestamp text + body, no separator
+  for k in "${SECRETS[@]}"; do
+    want=$(mac_b64 sha256 "$k" "$TMP/msg")
+    [[ $s == "$want" ]] && { COMPUTED=$want; echo ok; return; }
+  done
+  echo mismatch
+}
+
+verify_iot() {
+  local sh=${OPT[signature_header]:-X-Signature} alg=${OPT[algorithm]:-sha256}
+  local enc=${OPT[encoding]:-hex} pre=${OPT[signature_prefix]:-} signed=${OPT[signed]:-body}
+  local sep=${OPT[signed_separator]:-.} th=${OPT[timestamp_header]:-} s ts="" w want n
+  n=$(digest_len "$alg")
+  has "$sh" || { echo missing_signature; return; }
+  if [[ $signed == "timestamp+body" ]]; then
+    has "$th" || { echo missing_timestamp; return; }
+    ts=$(get "$th")
+    [[ $ts =~ ^[0-9]+$ ]] || { echo malformed_timestamp; return; }
+  fi
+  s=$(get "$sh")
+  [[ $s == "$pre"* ]] || { echo malformed_signature; return; }
+  s=${s#"$pre"}
+  case $enc in
+    hex)    is_hex "$s" "$n" || { echo malformed_signature; return; } ;;
+    base64) is_b64 "$s" "$n" || { echo malformed_signature; return; } ;;
+    *)      echo malformed_signature; return ;;
+  esac
+  if [[ $signed == "timestamp+body" ]]; then
+    w=$(window "$ts"); [[ -n $w ]] && { echo "$w"; return; }
+    msg "$ts$sep"
+  else
+    msg ""
+  fi
+  for k in "${SECRETS[@]}"; do
+    if [[ $enc == hex ]]; then want=$(mac_hex "$alg" "$k" "$TMP/msg"); else want=$(mac_b64 "$alg" "$k" "$TMP/msg"); fi
+    [[ $s == "$want" ]] && { COMPUTED="$pre$want"; echo ok; return; }
+  done
+  echo mismatch
+}
+
+# --- main -------------------------------------------------------------------------------
+for req in "$DIR"/*/*.req; do
+  [[ -e $req ]] || continue
+  prov=$(basename "$(dirname "$req")")
+  case_=${req%.req}; rel=${case_#"$DIR"/}
+  total=$(( total + 1 ))
+  if [[ ! -f $case_.expect ]]; then echo "FAIL  $rel: no .expect file"; fail=1; continue; fi
+  expect=$(head -n1 "$case_.expect")
+  parse "$req"
+  if [[ -z $NOW || ${#SECRETS[@]} -eq 0 ]]; then echo "FAIL  $rel: missing '# now:' or '# secret:'"; fail=1; continue; fi
+  if ! declare -F "verify_$prov" >/dev/null; then echo "FAIL  $rel: unknown provider '$prov'"; fail=1; continue; fi
+  COMPUTED=""
+  # run in the current shell (not a subshell) so COMPUTED survives
+  "verify_$prov" > "$TMP/verdict"; got=$(cat "$TMP/verdict")
+  if [[ $got != "$expect" ]]; then
+    echo "FAIL  $rel: expected '$expect', reference verifier says '$got'"
+    [[ $expect == ok ]] && echo "      !!! case expects ok but does NOT verify with openssl (wrong recorded signature, secret, clock or body bytes) !!!"
+    fail=1
+  elif [[ $expect == ok ]]; then
+    okcount=$(( okcount + 1 ))
+    echo "ok    $rel  (openssl recomputed: $COMPUTED)"
+  else
+    echo "ok    $rel  -> $got"
+  fi
+done
+
+echo "----"
+echo "$total cases, $okcount ok-vectors re-verified with openssl"
+if (( fail )); then echo "FAILED"; exit 1; fi
+(( total > 0 )) || { echo "FAILED: no vectors found in $DIR"; exit 1; }
+echo "PASSED"
