@@ -1,0 +1,782 @@
+# shellcheck shell=bash
+# tests/lib.sh: the shell harness sourced by tests/integration/tNNNN-*.sh.
+#
+# It starts real web servers (lighttpd, Apache) on 127.0.0.1 with configs
+# generated into a per-test temporary directory, posts requests with curl
+# and checks the answers.  Nothing here touches the system-wide services:
+# every server gets its own ServerRoot, PID file, logs and sockets under
+# $T, and every process it starts is stopped by PID when the test exits.
+#
+# Typical test:
+#
+#	. "$(dirname "$0")/../lib.sh"
+#	t_init mytest
+#	build_helpers
+#	port=$(free_port)
+#	ENDPOINTS="alpha:$HELPERS/fcgi-echo" start_server lighttpd-fcgi "$port"
+#	code=$(post "http://127.0.0.1:$port/hooks/alpha" body.json)
+#	assert_eq 200 "$code" "alpha answers"
+#	t_done
+#
+# Call start_server, stop_server and the assertions from the test's main
+# shell, never inside $(...): they keep state in shell variables and use
+# `wait`, which only works for children of the calling shell.
+#
+# Bash and Linux (ss, ps) only; paths must not contain spaces, double
+# quotes, backslashes or newlines (they go into server config files).
+
+set -eu
+
+# Repository root and where helper programs are built.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+HELPERS=$ROOT/build/helpers
+
+# Apache modules directory (Debian layout).
+APACHE_MODULES=/usr/lib/apache2/modules
+
+# Every server kind start_server knows.
+SERVER_KINDS="lighttpd-fcgi lighttpd-cgi apache-fcgid apache-proxy-fcgi apache-cgi"
+
+T=
+T_NAME=
+T_PASS=0
+
+# --- test life cycle --------------------------------------------------
+
+# t_init NAME: creates the test's temporary directory, sets $T to it and
+# arranges for every server started through this file to be stopped and
+# for $T to be removed (unless KEEP_TMP=1) when the test exits.
+t_init() {
+	T_NAME=$1
+	# The name is cut short: unix socket paths below $T must stay under
+	# 108 bytes.
+	T=$(mktemp -d "${TMPDIR:-/tmp}/webhook-fcgi-${T_NAME:0:20}.XXXXXX")
+	# Servers run as server_user and must traverse $T to their own dirs.
+	chmod 755 "$T"
+	mkdir "$T/.servers"
+	trap t_cleanup EXIT
+	# Turn signals into a normal exit so that the EXIT trap runs.
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+# t_cleanup: the EXIT trap.  Stops what is still running, then removes $T.
+# Keeps the test's exit status.
+t_cleanup() {
+	local rc=$? f
+
+	set +e
+	for f in "$T"/.servers/*.pids; do
+		[ -e "$f" ] && stop_server "$(basename "$f" .pids)"
+	done
+	if [ "${KEEP_TMP:-0}" = 1 ]; then
+		echo "# $T_NAME: kept $T"
+	else
+		rm -rf "$T"
+	fi
+	exit "$rc"
+}
+
+# t_done: prints the closing line; call it last.
+t_done() {
+	echo "$T_PASS passed, 0 failed"
+}
+
+# --- assertions -------------------------------------------------------
+
+# ok MSG: records and prints a passed check.
+ok() {
+	T_PASS=$((T_PASS + 1))
+	echo "ok - $1"
+}
+
+# fail MSG [DETAIL...]: prints the failure, each DETAIL line, where it
+# happened and the tails of the server logs, then exits 1 at once.
+fail() {
+	local line
+
+	echo "FAIL - $1"
+	shift
+	for line in "$@"; do
+		echo "#   $line"
+	done
+	t_where
+	t_dump_logs
+	exit 1
+}
+
+# assert_eq WANT GOT MSG: passes when the two strings are equal.
+assert_eq() {
+	if [ "$1" = "$2" ]; then
+		ok "$3"
+	else
+		fail "$3" "want: $(t_clip "$1")" "got:  $(t_clip "$2")"
+	fi
+}
+
+# assert_match REGEX TEXT MSG: passes when TEXT matches the bash ERE.
+assert_match() {
+	if [[ $2 =~ $1 ]]; then
+		ok "$3"
+	else
+		fail "$3" "regex: $1" "text:  $(t_clip "$2")"
+	fi
+}
+
+# t_clip TEXT: TEXT cut to 300 characters, so a 1 MiB body stays readable.
+t_clip() {
+	if [ "${#1}" -gt 300 ]; then
+		printf '%s... (%d chars)' "${1:0:300}" "${#1}"
+	else
+		printf '%s' "$1"
+	fi
+}
+
+# t_where: the first caller outside this file, as "at FILE:LINE".
+t_where() {
+	local i=0 line _ file
+
+	while read -r line _ file < <(caller "$i"); do
+		case $file in
+		*lib.sh) ;;
+		*)
+			echo "#   at $file:$line"
+			return 0
+			;;
+		esac
+		i=$((i + 1))
+	done
+}
+
+# t_dump_logs: the last lines of every server log and of the last
+# response, because $T and its logs are gone once the test exits.
+t_dump_logs() {
+	local f
+
+	[ -n "$T" ] || return 0
+	for f in "$T"/*/error.log "$T"/*/stdout.log "$T/resp.body"; do
+		[ -s "$f" ] || continue
+		echo "# --- tail ${f#"$T"/}"
+		# The echo ends a last line that has no newline.
+		{ tail -n 15 "$f"; echo; } | head -c 4000 |
+		    sed '/^$/d; s/^/#   /'
+	done
+}
+
+# --- environment helpers ----------------------------------------------
+
+# build_helpers: compiles tests/helpers/*.c into $HELPERS when missing or
+# older than the source.
+build_helpers() {
+	local src bin
+
+	mkdir -p "$HELPERS"
+	for src in "$ROOT"/tests/helpers/*.c; do
+		bin=$HELPERS/$(basename "$src" .c)
+		[ -x "$bin" ] && [ "$bin" -nt "$src" ] && continue
+		# shellcheck disable=SC2046 # pkg-config output is word lists
+		cc -O2 -Wall -Wextra -Werror -o "$bin" "$src" \
+		    $(pkg-config --cflags --libs fcgi) ||
+			fail "build $src"
+	done
+}
+
+# server_user: the user handlers run as.  Never root, so that tests which
+# chmod files away from the handler mean something.
+server_user() {
+	if [ "$(id -u)" = 0 ]; then
+		echo nobody
+	else
+		id -un
+	fi
+}
+
+# server_group: the primary group of server_user.
+server_group() {
+	id -gn "$(server_user)"
+}
+
+# server_dir DIR...: creates each DIR and, when root, gives it to
+# server_user so servers and handlers can write there.
+server_dir() {
+	mkdir -p "$@"
+	if [ "$(id -u)" = 0 ]; then
+		chown "$(server_user):$(server_group)" "$@"
+	fi
+}
+
+# free_port: prints a TCP port on 127.0.0.1 that nothing uses.  Ports
+# already handed out in this test are skipped, because the caller may ask
+# twice before either server has bound its port.
+free_port() {
+	local i p
+
+	for i in $(seq 1 200); do
+		p=$((${SRANDOM:-$((RANDOM * 32768 + RANDOM))} % 40001 + 20000))
+		if [ -n "$(ss -Htan "sport = :$p")" ]; then
+			continue
+		fi
+		if [ -n "$T" ]; then
+			grep -qx "$p" "$T/.ports" 2>/dev/null && continue
+			echo "$p" >>"$T/.ports"
+		fi
+		echo "$p"
+		return 0
+	done
+	echo "free_port: no free port found" >&2
+	return 1
+}
+
+# make_cert DIR: writes a self-signed DIR/cert.pem and DIR/key.pem for
+# 127.0.0.1 and localhost, valid two days; keeps an existing pair.
+make_cert() {
+	local dir=$1
+
+	[ -s "$dir/cert.pem" ] && [ -s "$dir/key.pem" ] && return 0
+	mkdir -p "$dir"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
+	    -subj /CN=localhost \
+	    -addext subjectAltName=IP:127.0.0.1,DNS:localhost \
+	    -keyout "$dir/key.pem" -out "$dir/cert.pem" \
+	    >"$dir/openssl.log" 2>&1 ||
+		fail "make_cert $dir" "$(cat "$dir/openssl.log")"
+}
+
+# hmac_key_hex KEY: KEY as hex for `openssl mac -macopt hexkey:`.  A KEY
+# written "hex:<digits>" is taken as those bytes (binary secrets).
+hmac_key_hex() {
+	case $1 in
+	hex:*)
+		printf '%s' "${1#hex:}"
+		;;
+	*)
+		printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'
+		;;
+	esac
+}
+
+# hmac_hex ALG KEY: prints the lowercase hex HMAC-ALG (sha1, sha256,
+# sha512...) of stdin.  Test secrets on the command line are acceptable
+# here; the product must never do this.
+hmac_hex() {
+	openssl mac -digest "$1" -macopt "hexkey:$(hmac_key_hex "$2")" HMAC |
+	    tr 'A-F' 'a-f'
+}
+
+# hmac_b64 ALG KEY: as hmac_hex, in standard base64.
+hmac_b64() {
+	openssl mac -binary -digest "$1" \
+	    -macopt "hexkey:$(hmac_key_hex "$2")" HMAC | base64 -w 0
+	echo
+}
+
+# post URL BODYFILE [CURL-ARGS...]: POSTs the file's bytes as they are and
+# prints the HTTP status (000 when no answer).  The response body goes to
+# $T/resp.body and its headers to $T/resp.headers.  Extra arguments go to
+# curl before the URL, e.g. -H 'X-Hub-Signature-256: sha256=...'.  curl's
+# default Content-Type is application/x-www-form-urlencoded: pass one.
+# HTTP/1.1 like the webhook senders (and because lighttpd 1.4.69 resets
+# an HTTP/2 stream it answers before reading the body, which curl 7.88
+# reports as error 92); pass --http2 to override.
+post() {
+	local url=$1 file=$2 insecure=
+
+	shift 2
+	case $url in
+	https:*) insecure=-k ;;
+	esac
+	curl -sS $insecure --http1.1 --max-time 30 -o "$T/resp.body" \
+	    -D "$T/resp.headers" -w '%{http_code}' \
+	    -X POST --data-binary "@$file" "$@" "$url" || true
+}
+
+# --- process control --------------------------------------------------
+
+# pid_alive PID: true while PID runs; a zombie counts as gone.
+pid_alive() {
+	local stat
+
+	stat=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	case $stat in
+	Z*) return 1 ;;
+	esac
+	return 0
+}
+
+# descendants PID: prints the PIDs of all children of PID, recursively.
+descendants() {
+	ps -e -o pid=,ppid= | awk -v root="$1" '
+		{ parent[$1] = $2 }
+		END {
+			for (p in parent) {
+				for (q = parent[p]; q > 1; q = parent[q])
+					if (q == root) { print p; break }
+			}
+		}'
+}
+
+# stop_pid PID: SIGTERM, up to 5 s of grace, then SIGKILL; reaps PID when
+# it is a child of this shell.
+stop_pid() {
+	local pid=$1 i
+
+	if pid_alive "$pid"; then
+		kill -TERM "$pid" 2>/dev/null || true
+		for i in $(seq 1 50); do
+			pid_alive "$pid" || break
+			sleep 0.1
+		done
+		if pid_alive "$pid"; then
+			echo "# stop_pid: $pid ignored SIGTERM for 5 s, SIGKILL"
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	fi
+	wait "$pid" 2>/dev/null || true
+}
+
+# spawn_bg KIND CMD...: runs CMD in the background, its output appended
+# to $T/KIND/stdout.log, and records its PID for stop_server.
+spawn_bg() {
+	local kind=$1
+
+	shift
+	"$@" </dev/null >>"$T/$kind/stdout.log" 2>&1 &
+	echo "$!" >>"$T/.servers/$kind.pids"
+}
+
+# server_pid KIND: prints the PID of the running server of that kind
+# (the web server itself, not its FastCGI processes).
+server_pid() {
+	head -n 1 "$T/.servers/$1.pids"
+}
+
+# server_pids KIND: prints every PID of the server of that kind: those
+# start_server started (the web server first, then any spawn-fcgi
+# pools), then all their descendants (workers, FastCGI processes).
+server_pids() {
+	local f=$T/.servers/$1.pids pid
+
+	[ -e "$f" ] || return 0
+	cat "$f"
+	while read -r pid; do
+		descendants "$pid"
+	done <"$f"
+}
+
+# stop_server KIND: stops the server of that kind and everything it
+# started, by PID, in server_pids order: the web server first, so that
+# it does not log errors about vanished pools.
+stop_server() {
+	local pid pids
+
+	# Collect descendants now: once a parent dies they are reparented.
+	pids=$(server_pids "$1")
+	for pid in $pids; do
+		stop_pid "$pid"
+	done
+	rm -f "$T/.servers/$1.pids"
+}
+
+# --- server configuration ---------------------------------------------
+
+# conf_safe WHAT VALUE: refuses values that would break a quoted string
+# in a lighttpd or Apache config file.
+conf_safe() {
+	case $2 in
+	*\"* | *\\* | *[[:space:]]*)
+		fail "start_server: unsupported characters in $1: $2"
+		;;
+	esac
+}
+
+# endpoints FILE: writes "NAME BINARY" lines to FILE, one per entry of
+# $ENDPOINTS after checking it; fails the test on a malformed entry.
+endpoints() {
+	local ep name bin
+
+	: >"$1"
+	[ -n "${ENDPOINTS:-}" ] || fail "start_server: ENDPOINTS is empty"
+	for ep in $ENDPOINTS; do
+		name=${ep%%:*}
+		bin=${ep#*:}
+		[[ $name =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]*$ ]] ||
+			fail "start_server: bad endpoint name '$name'"
+		case $bin in
+		/*) ;;
+		*) fail "start_server: $name: binary must be absolute: $bin" ;;
+		esac
+		[ -x "$bin" ] || fail "start_server: $name: not executable: $bin"
+		conf_safe "$name binary" "$bin"
+		# Socket paths (run/NAME.N.sock) must fit in sun_path.
+		[ $((${#T} + ${#name} + 40)) -lt 108 ] ||
+			fail "start_server: $name: socket paths too long under $T"
+		echo "$name $bin" >>"$1"
+	done
+}
+
+# re_escape NAME: NAME with regex metacharacters (only '.' is allowed in
+# endpoint names) escaped, for ^/hooks/NAME$ patterns.
+re_escape() {
+	printf '%s' "$1" | sed 's/\./\\./g'
+}
+
+# max_body: the request body size servers must accept, in bytes.
+max_body() {
+	echo "${MAX_BODY_BYTES:-$((2 * 1024 * 1024 + 64 * 1024))}"
+}
+
+# start_server KIND PORT: starts a web server of KIND on 127.0.0.1:PORT
+# and returns once it answers.  Inputs (environment):
+#   ENDPOINTS="name:/abs/binary ..."  served at /hooks/<name>; each program
+#                 gets WEBHOOK_ENDPOINT=<name> and WEBHOOK_CONFIG
+#   WEBHOOK_CONFIG  passed through when set (left out when unset)
+#   MAX_PROCS     FastCGI processes per endpoint (default 2); with
+#                 apache-fcgid per program, as endpoints sharing one
+#                 share its process class; unused by the CGI kinds
+#   TLS=1         HTTPS with make_cert's certificate; HTTPS=on reaches
+#                 the program
+#   MAX_BODY_BYTES  bodies the server must accept (default 2 MiB + 64 KiB)
+# KIND is one of $SERVER_KINDS.  One server per KIND at a time; its files
+# are in $T/KIND (config, www/, run/, error.log, access.log, stdout.log).
+start_server() {
+	local kind=$1 port=$2 dir=$T/$1
+
+	case " $SERVER_KINDS " in
+	*" $kind "*) ;;
+	*) fail "start_server: unknown kind $kind" ;;
+	esac
+	[ ! -e "$T/.servers/$kind.pids" ] ||
+		fail "start_server: $kind is already running"
+	[[ ${MAX_PROCS:-2} =~ ^[1-9][0-9]*$ ]] ||
+		fail "start_server: MAX_PROCS must be a positive number"
+	[[ $(max_body) =~ ^[1-9][0-9]*$ ]] ||
+		fail "start_server: MAX_BODY_BYTES must be a positive number"
+	conf_safe "\$T" "$T"
+	conf_safe WEBHOOK_CONFIG "${WEBHOOK_CONFIG:-}"
+	endpoints "$T/.servers/$kind.endpoints"
+
+	rm -rf "$dir"
+	server_dir "$dir" "$dir/www" "$dir/run" "$dir/tmp"
+	server_banner "$kind" >"$dir/www/index.html"
+	[ "${TLS:-0}" != 1 ] || make_cert "$T/tls"
+
+	case $kind in
+	lighttpd-*)
+		lighttpd_conf "$kind" "$port" >"$dir/lighttpd.conf"
+		spawn_bg "$kind" lighttpd -D -f "$dir/lighttpd.conf"
+		;;
+	apache-*)
+		apache_conf "$kind" "$port" >"$dir/httpd.conf"
+		spawn_bg "$kind" /usr/sbin/apache2 -f "$dir/httpd.conf" \
+		    -DFOREGROUND
+		# The pools come after Apache: server_pid is the first PID.
+		[ "$kind" != apache-proxy-fcgi ] || start_pools "$kind"
+		;;
+	esac
+	wait_ready "$kind" "$port"
+}
+
+# server_banner KIND: the index page of this test's server of KIND.
+server_banner() {
+	echo "webhook-fcgi test server: $1 in $T"
+}
+
+# wait_ready KIND PORT: waits up to 10 s until the server answers its
+# index page; fails early when the server dies.  The page must be this
+# server's: another process may hold the port, and then this one exits.
+wait_ready() {
+	local kind=$1 scheme=http page i
+
+	[ "${TLS:-0}" != 1 ] || scheme=https
+	for i in $(seq 1 100); do
+		pid_alive "$(server_pid "$kind")" ||
+			fail "start_server $kind: server exited"
+		page=$(curl -sk --max-time 2 "$scheme://127.0.0.1:$2/") || true
+		[ "$page" = "$(server_banner "$kind")" ] && return 0
+		sleep 0.1
+	done
+	fail "start_server $kind: no answer on port $2 within 10 s"
+}
+
+# --- lighttpd ---------------------------------------------------------
+
+# lighttpd_conf KIND PORT: prints a complete lighttpd.conf.
+lighttpd_conf() {
+	local kind=$1 port=$2 dir=$T/$1 mod name bin
+
+	case $kind in
+	lighttpd-fcgi) mod=mod_fastcgi ;;
+	lighttpd-cgi) mod=mod_cgi ;;
+	esac
+	cat <<EOF
+# Generated by tests/lib.sh ($kind); www/lighttpd/ holds the product's
+# examples built on the same ideas.
+server.modules = ( "mod_access", "mod_alias", "mod_setenv",
+    "mod_accesslog", "$mod" )
+server.bind = "127.0.0.1"
+server.port = $port
+server.document-root = "$dir/www"
+index-file.names = ( "index.html" )
+server.errorlog = "$dir/error.log"
+accesslog.filename = "$dir/access.log"
+server.upload-dirs = ( "$dir/tmp" )
+# In KiB; must not refuse what the handler is configured to accept.
+server.max-request-size = $((($(max_body) + 1023) / 1024))
+EOF
+	if [ "$(id -u)" = 0 ]; then
+		echo "server.username = \"$(server_user)\""
+		echo "server.groupname = \"$(server_group)\""
+	fi
+	if [ "${TLS:-0}" = 1 ]; then
+		cat <<EOF
+server.modules += ( "mod_openssl" )
+ssl.engine = "enable"
+ssl.pemfile = "$T/tls/cert.pem"
+ssl.privkey = "$T/tls/key.pem"
+EOF
+	fi
+	while read -r name bin; do
+		"lighttpd_${kind#lighttpd-}_endpoint" "$dir" "$name" "$bin"
+	done <"$T/.servers/$kind.endpoints"
+}
+
+# lighttpd_env NAME: the WEBHOOK_* pairs of a lighttpd array.
+lighttpd_env() {
+	printf '"WEBHOOK_ENDPOINT" => "%s"' "$1"
+	if [ -n "${WEBHOOK_CONFIG+set}" ]; then
+		printf ', "WEBHOOK_CONFIG" => "%s"' "$WEBHOOK_CONFIG"
+	fi
+}
+
+# lighttpd_fcgi_endpoint DIR NAME BINARY: one FastCGI pool per endpoint.
+# An exact-URL conditional, because fastcgi.server keys are prefixes
+# (/hooks/github would also catch /hooks/github-acme).
+lighttpd_fcgi_endpoint() {
+	cat <<EOF
+\$HTTP["url"] == "/hooks/$2" {
+	fastcgi.server = ( "/hooks/$2" => ((
+		"socket" => "$1/run/$2.sock",
+		"bin-path" => "$3",
+		"max-procs" => ${MAX_PROCS:-2},
+		"bin-environment" => ( $(lighttpd_env "$2") ),
+		"check-local" => "disable",
+	)) )
+}
+EOF
+}
+
+# lighttpd_cgi_endpoint DIR NAME BINARY: the URL aliased to the program
+# itself, run as CGI, the variables set per request.
+lighttpd_cgi_endpoint() {
+	cat <<EOF
+\$HTTP["url"] == "/hooks/$2" {
+	alias.url = ( "/hooks/$2" => "$3" )
+	cgi.assign = ( "" => "" )
+	setenv.add-environment = ( $(lighttpd_env "$2") )
+}
+EOF
+}
+
+# --- Apache -----------------------------------------------------------
+
+# apache_conf KIND PORT: prints a self-contained httpd.conf (no Debian
+# apache2.conf, envvars or /etc/apache2 involved).
+apache_conf() {
+	local kind=$1 port=$2 dir=$T/$1 listen=
+
+	[ "${TLS:-0}" != 1 ] || listen=" https"
+	cat <<EOF
+# Generated by tests/lib.sh ($kind); www/apache/ holds the product's
+# examples built on the same ideas.
+ServerRoot "$dir"
+ServerName localhost
+Listen 127.0.0.1:$port$listen
+PidFile "$dir/run/httpd.pid"
+DefaultRuntimeDir "$dir/run"
+ErrorLog "$dir/error.log"
+LogLevel warn
+LogFormat "%h %t \"%r\" %>s %b %D" short
+CustomLog "$dir/access.log" short
+Timeout 30
+
+LoadModule mpm_event_module $APACHE_MODULES/mod_mpm_event.so
+LoadModule authz_core_module $APACHE_MODULES/mod_authz_core.so
+LoadModule dir_module $APACHE_MODULES/mod_dir.so
+LoadModule alias_module $APACHE_MODULES/mod_alias.so
+LoadModule env_module $APACHE_MODULES/mod_env.so
+StartServers 1
+ServerLimit 4
+ThreadsPerChild 25
+MinSpareThreads 5
+MaxSpareThreads 50
+MaxRequestWorkers 100
+
+# Must not refuse what the handler is configured to accept.
+LimitRequestBody $(max_body)
+
+DocumentRoot "$dir/www"
+DirectoryIndex index.html
+<Directory />
+	AllowOverride None
+	Require all denied
+</Directory>
+<Directory "$dir/www">
+	Require all granted
+</Directory>
+EOF
+	if [ "$(id -u)" = 0 ]; then
+		echo "User $(server_user)"
+		echo "Group $(server_group)"
+	fi
+	if [ "${TLS:-0}" = 1 ]; then
+		cat <<EOF
+LoadModule ssl_module $APACHE_MODULES/mod_ssl.so
+SSLEngine on
+SSLCertificateFile "$T/tls/cert.pem"
+SSLCertificateKeyFile "$T/tls/key.pem"
+EOF
+	fi
+	case $kind in
+	apache-fcgid) apache_fcgid_conf "$kind" ;;
+	apache-proxy-fcgi) apache_proxy_fcgi_conf "$kind" ;;
+	apache-cgi) apache_cgi_conf "$kind" ;;
+	esac
+}
+
+# apache_bindirs KIND [DIRECTIVE...]: a <Directory> granting each
+# endpoint binary's folder, with the extra directives inside.
+apache_bindirs() {
+	local f=$T/.servers/$1.endpoints d
+
+	shift
+	awk '{ sub(/\/[^\/]*$/, "", $2); print $2 }' "$f" | sort -u |
+	    while read -r d; do
+		printf '<Directory "%s">\n' "$d"
+		[ $# -eq 0 ] || printf '\t%s\n' "$@"
+		printf '\tRequire all granted\n</Directory>\n'
+	done
+}
+
+# apache_env NAME: the SetEnv lines of an endpoint, applied per request.
+# LocationMatch on the exact path: <Location /hooks/github> would also
+# match /hooks/github-acme.
+apache_env() {
+	printf '<LocationMatch "^/hooks/%s$">\n' "$(re_escape "$1")"
+	[ -z "${2:-}" ] || printf '\t%s\n' "$2"
+	printf '\tSetEnv WEBHOOK_ENDPOINT "%s"\n' "$1"
+	if [ -n "${WEBHOOK_CONFIG+set}" ]; then
+		printf '\tSetEnv WEBHOOK_CONFIG "%s"\n' "$WEBHOOK_CONFIG"
+	fi
+	printf '</LocationMatch>\n'
+}
+
+# apache_fcgid_conf KIND: mod_fcgid spawns and manages the processes.
+# WEBHOOK_* arrive as request params (SetEnv); endpoints sharing a
+# binary share its process class.
+apache_fcgid_conf() {
+	local dir=$T/$1 name bin
+
+	server_dir "$dir/fcgid"
+	cat <<EOF
+LoadModule fcgid_module $APACHE_MODULES/mod_fcgid.so
+FcgidIPCDir "$dir/fcgid"
+FcgidProcessTableFile "$dir/fcgid/shm"
+# The default, 128 KiB, would refuse ordinary webhook bodies.
+FcgidMaxRequestLen $(max_body)
+FcgidMinProcessesPerClass 0
+FcgidMaxProcessesPerClass ${MAX_PROCS:-2}
+FcgidIOTimeout 30
+EOF
+	apache_bindirs "$1" "Options +ExecCGI"
+	while read -r name bin; do
+		printf 'AliasMatch "^/hooks/%s$" "%s"\n' "$(re_escape "$name")" \
+		    "$bin"
+		apache_env "$name" "SetHandler fcgid-script"
+	done <"$T/.servers/$1.endpoints"
+}
+
+# apache_cgi_conf KIND: mod_cgid (the CGI module for threaded MPMs).
+apache_cgi_conf() {
+	local dir=$T/$1 name bin
+
+	cat <<EOF
+LoadModule cgid_module $APACHE_MODULES/mod_cgid.so
+ScriptSock "$dir/run/cgid.sock"
+EOF
+	apache_bindirs "$1"
+	while read -r name bin; do
+		printf 'ScriptAliasMatch "^/hooks/%s$" "%s"\n' \
+		    "$(re_escape "$name")" "$bin"
+		apache_env "$name"
+	done <"$T/.servers/$1.endpoints"
+}
+
+# apache_proxy_fcgi_conf KIND: mod_proxy_fcgi to MAX_PROCS spawn-fcgi
+# processes per endpoint, one unix socket each, behind a balancer
+# (spawn-fcgi -n runs a single process, and its forking mode would leave
+# orphans this harness cannot wait for).
+apache_proxy_fcgi_conf() {
+	local dir=$T/$1 name bin i
+
+	cat <<EOF
+LoadModule proxy_module $APACHE_MODULES/mod_proxy.so
+LoadModule proxy_fcgi_module $APACHE_MODULES/mod_proxy_fcgi.so
+LoadModule proxy_balancer_module $APACHE_MODULES/mod_proxy_balancer.so
+LoadModule slotmem_shm_module $APACHE_MODULES/mod_slotmem_shm.so
+LoadModule lbmethod_byrequests_module $APACHE_MODULES/mod_lbmethod_byrequests.so
+EOF
+	while read -r name bin; do
+		printf '<Proxy "balancer://%s">\n' "$name"
+		for i in $(seq 1 "${MAX_PROCS:-2}"); do
+			# A distinct host per member: Apache keys balancer
+			# members by the URL after '|', so identical ones
+			# collapse into one worker.  retry=0: a restarted
+			# process is used at once.
+			printf '\tBalancerMember "unix:%s|fcgi://%s/" retry=0\n' \
+			    "$dir/run/$name.$i.sock" "$name.$i"
+		done
+		printf '</Proxy>\n'
+		printf 'ProxyPassMatch "^/hooks/%s$" "balancer://%s"\n' \
+		    "$(re_escape "$name")" "$name"
+		apache_env "$name"
+	done <"$T/.servers/$1.endpoints"
+}
+
+# start_pools KIND: one `spawn-fcgi -n` per process and endpoint, its
+# environment carrying WEBHOOK_*; waits until every socket exists.
+start_pools() {
+	local kind=$1 dir=$T/$1 name bin i
+	local -a env owner=()
+
+	if [ "$(id -u)" = 0 ]; then
+		owner=(-u "$(server_user)" -g "$(server_group)"
+		    -U "$(server_user)" -G "$(server_group)")
+	fi
+	while read -r name bin; do
+		env=(WEBHOOK_ENDPOINT="$name")
+		[ -z "${WEBHOOK_CONFIG+set}" ] ||
+			env+=(WEBHOOK_CONFIG="$WEBHOOK_CONFIG")
+		for i in $(seq 1 "${MAX_PROCS:-2}"); do
+			spawn_bg "$kind" env "${env[@]}" spawn-fcgi -n \
+			    -s "$dir/run/$name.$i.sock" -M 0660 "${owner[@]}" \
+			    -- "$bin"
+		done
+	done <"$T/.servers/$kind.endpoints"
+	for i in $(seq 1 100); do
+		pools_ready "$kind" && return 0
+		sleep 0.1
+	done
+	fail "start_server $kind: spawn-fcgi sockets missing after 10 s"
+}
+
+# pools_ready KIND: true once every socket start_pools asked for exists.
+pools_ready() {
+	local name bin i
+
+	while read -r name bin; do
+		for i in $(seq 1 "${MAX_PROCS:-2}"); do
+			[ -S "$T/$1/run/$name.$i.sock" ] || return 1
+		done
+	done <"$T/.servers/$1.endpoints"
+}
+
