@@ -12,6 +12,7 @@ CGIDIR   ?= $(PREFIX)/lib/cgi-bin/webhook-fcgi
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
 BUILD    ?= build
 
 CC       ?= cc
@@ -28,7 +29,7 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -DVERSION='"$(VERSION)"' $(WARN) \
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS) $(SANITIZE)
 
 COMMON    = buf config dlog hmac json ledger log parse redact request \
-	respond sandbox serve verify
+	respond sandbox send serve spawn verify
 HANDLERS  = github stripe slack zendesk iot
 UNITS     = buf parse json hmac config verify dlog ledger redact
 
@@ -43,10 +44,11 @@ LIB       = $(BUILD)/libwebhook.a
 LIB_OBJS  = $(COMMON:%=$(BUILD)/obj/common/%.o)
 CGI       = $(HANDLERS:%=$(BUILD)/cgi-bin/%.fcgi)
 UNIT_BINS = $(UNITS:%=$(BUILD)/tests/test-%)
-HELPERS   = $(BUILD)/helpers/fcgi-echo
+HELPERS   = $(BUILD)/helpers/fcgi-echo $(BUILD)/helpers/fcgi-client \
+	$(BUILD)/helpers/hmac-sign $(BUILD)/helpers/sandbox-probe
 
 .PHONY: all check test unit integration asan lint run serve install clean \
-	deps-run deps-check
+	deps-run deps-check fuzz fuzz-smoke fuzz-build fuzzers soak
 
 all: $(CGI) $(WORKER) $(CTL)
 
@@ -90,6 +92,11 @@ $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(PKG_LIBS)
 
+# Enters the handlers' sandbox, so it links the library.
+$(BUILD)/helpers/sandbox-probe: tests/helpers/sandbox-probe.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
 # The two commands of the README.  Each first installs what is missing,
 # then runs make again so that pkg-config sees the new libraries.
 check: deps-check
@@ -104,7 +111,7 @@ deps-run:
 deps-check:
 	@sh scripts/deps.sh check
 
-test: lint unit integration asan
+test: lint unit fuzz-smoke integration asan
 
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
@@ -121,16 +128,69 @@ asan:
 integration-asan: all $(HELPERS)
 	@WEBHOOK_BUILD=$(BUILD) sh tests/run-integration.sh asan
 
+# libFuzzer targets (tests/fuzz/fuzz-<parser>.c), built with clang, ASan
+# and UBSan into $(BUILD)/fuzz.  `fuzz` runs each for FUZZ_SECONDS and
+# keeps new inputs in $(BUILD)/fuzz/work; `fuzz-smoke` (part of `test`)
+# replays every corpus file, then fuzzes each target FUZZ_SMOKE_SECONDS.
+FUZZERS   = signature hex base64 form json request config parse
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_CC  ?= clang
+FUZZ_SAN  = -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+
+fuzz: fuzz-build
+	@sh tests/fuzz/run.sh fuzz $(FUZZ_SECONDS) $(BUILD)/fuzz/fuzzers \
+		$(FUZZERS)
+
+fuzz-smoke: fuzz-build
+	@sh tests/fuzz/run.sh smoke $(FUZZ_SMOKE_SECONDS) \
+		$(BUILD)/fuzz/fuzzers $(FUZZERS)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz CC=$(FUZZ_CC) \
+		SANITIZE='$(FUZZ_SAN)' CFLAGS='-O1 -g' fuzzers
+
+fuzzers: $(FUZZERS:%=$(BUILD)/fuzzers/fuzz-%)
+
+$(BUILD)/fuzzers/fuzz-%: tests/fuzz/fuzz-%.c $(PROVIDER_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< \
+		$(PROVIDER_OBJS) $(LIB) $(PKG_LIBS)
+
+# The load test at full size (tests/RELIABILITY.md); LOAD_N overrides.
+soak: all $(HELPERS)
+	@LOAD_N=$${LOAD_N:-20000} ONLY=t4050 sh tests/run-integration.sh
+
 lint:
 	@sh tests/lint.sh
 
 serve: all
 	@sh scripts/run.sh
 
+# Handlers where Debian keeps CGI programs (with PREFIX=/usr), tools,
+# man pages, the sample configuration (never over a real one) and, when
+# dist/systemd exists, the socket-activation units.
+MAN1      = $(wildcard man/*.1)
+MAN5      = $(wildcard man/*.5)
+MAN8      = $(wildcard man/*.8)
+SYSTEMD_UNITS = $(wildcard dist/systemd/*.socket dist/systemd/*.service)
+
 install: all
-	install -d $(DESTDIR)$(CGIDIR) $(DESTDIR)$(MANDIR)/man5 \
+	install -d -m 755 $(DESTDIR)$(CGIDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/webhook-fcgi
 	install -m 755 $(CGI) $(DESTDIR)$(CGIDIR)/
+	$(if $(wildcard $(WORKER) $(CTL)),install -m 755 \
+		$(wildcard $(WORKER) $(CTL)) $(DESTDIR)$(BINDIR)/)
+	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
+	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
+	$(if $(MAN8),install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
+	install -m 644 www/examples/webhooks.conf \
+		$(DESTDIR)$(SYSCONFDIR)/webhook-fcgi/webhooks.conf.example
+	$(if $(SYSTEMD_UNITS),install -d -m 755 $(DESTDIR)$(SYSTEMDDIR))
+	$(if $(SYSTEMD_UNITS),install -m 644 $(SYSTEMD_UNITS) \
+		$(DESTDIR)$(SYSTEMDDIR)/)
 
 clean:
 	rm -rf $(BUILD)

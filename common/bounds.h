@@ -72,6 +72,17 @@
 #define LIMIT_ROUTES		32
 #endif
 
+/*
+ * Bytes of a CGI request body left unread (refused before reading, as
+ * with 413 or 403) that are read and dropped after the answer.  Apache's
+ * mod_cgi(d) writes the whole body before it reads the answer, and
+ * answers nothing at all when the program stops taking it.  Beyond this
+ * the program exits anyway; cap the server's own body limit below it.
+ */
+#ifndef LIMIT_DRAIN
+#define LIMIT_DRAIN		(256UL * 1024 * 1024)
+#endif
+
 /* Bytes of a log record's fixed part beyond headers and body. */
 #define LIMIT_RECORD_EXTRA	4096
 

@@ -430,7 +430,8 @@ parse_scaled(const char *v, int bytes, long *out)
 		else
 			return -1;
 	}
-	if (parse_uint(v, len, (uint64_t)1 << 50, &n) == -1)
+	/* The bound is on the product, so n * mul cannot wrap around. */
+	if (parse_uint(v, len, ((uint64_t)1 << 50) / mul, &n) == -1)
 		return -1;
 	*out = (long)(n * mul);
 	return 0;
@@ -464,33 +465,47 @@ secret_read_file(const char *path, struct secret *s, char *why,
     size_t whylen)
 {
 	struct stat	 st;
-	char		 tmp[LIMIT_SECRET_LEN + 2];
+	char		 tmp[LIMIT_SECRET_LEN + 3];
 	ssize_t		 n;
 	int		 fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(why, whylen, "cannot open: %s", strerror(errno));
+		snprintf(why, whylen, "cannot open secret_file '%s': %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(why, whylen, "cannot stat secret_file '%s': %s", path,
+		    strerror(errno));
+		close(fd);
 		return -1;
 	}
 	/* A secret others can read is not a secret: refuse it outright. */
-	if (fstat(fd, &st) == -1 || (st.st_mode & 077) != 0) {
-		snprintf(why, whylen, "readable by group or others (mode %o);"
-		    " chmod 600 it", (unsigned)(st.st_mode & 0777));
+	if ((st.st_mode & 077) != 0) {
+		snprintf(why, whylen, "secret_file '%s' is readable by group or"
+		    " others (mode %o); chmod 600 it", path,
+		    (unsigned)(st.st_mode & 0777));
 		close(fd);
 		return -1;
 	}
 	n = read(fd, tmp, sizeof(tmp));
 	close(fd);
+	/*
+	 * Editors add a final newline that is not part of the secret; it
+	 * does not count against the limit.  A full tmp may go on: too long.
+	 */
+	while (n > 0 && n < (ssize_t)sizeof(tmp) &&
+	    (tmp[n - 1] == '\n' || tmp[n - 1] == '\r'))
+		n--;
 	if (n < 0 || n > LIMIT_SECRET_LEN) {
-		snprintf(why, whylen, n < 0 ? "cannot read" : "too long");
+		snprintf(why, whylen, "secret_file '%s' %s", path, n < 0 ?
+		    "cannot be read" : "is too long");
 		hmac_cleanse(tmp, sizeof(tmp));
 		return -1;
 	}
-	/* Editors add a final newline that is not part of the secret. */
-	while (n > 0 && (tmp[n - 1] == '\n' || tmp[n - 1] == '\r'))
-		n--;
 	if (n == 0 || (s->data = malloc((size_t)n + 1)) == NULL) {
-		snprintf(why, whylen, n == 0 ? "empty" : "out of memory");
+		snprintf(why, whylen, "secret_file '%s' %s", path, n == 0 ?
+		    "is empty" : "cannot be kept: out of memory");
 		hmac_cleanse(tmp, sizeof(tmp));
 		return -1;
 	}

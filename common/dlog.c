@@ -1,8 +1,11 @@
 /*
  * dlog: JSON Lines delivery log with size rotation.
  *
- * Concurrency: every process appending to a log holds a shared flock on
- * <dir>/.<endpoint>.lock while it writes; rotation takes it exclusive.
+ * Concurrency: every process appending to a log holds an exclusive flock
+ * on <dir>/.<endpoint>.lock while it writes, and so does rotation.  The
+ * kernel serialises appends to one file anyway; the lock also makes the
+ * torn-line check see only finished records (under a shared lock it saw
+ * another writer's record half-way and added an empty line).
  * So a rotation never happens in the middle of someone's write, and a
  * writer that still holds the old descriptor notices the new inode
  * before it writes (s6-log and lighttpd rotate the same way: fsync,
@@ -42,10 +45,11 @@ open_log(struct dlog *l)
 	struct stat	 st;
 	int		 fd;
 
-	fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	/* Read too: ends_torn() looks at the last byte. */
+	fd = open(l->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	/* The folder was removed from outside: make it again. */
 	if (fd == -1 && errno == ENOENT && mkdir(l->dir, 0750) == 0)
-		fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		fd = open(l->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC,
 		    0640);
 	if (fd == -1)
 		return -1;
@@ -113,18 +117,33 @@ dlog_close(struct dlog *l)
 	free(l);
 }
 
-/* Reopens when the file at our path is no longer the one we hold. */
-static void
+/*
+ * Reopens when the file at our path is no longer the one we hold.  When
+ * that fails, writing on to a renamed file is fine (the record is still
+ * there to read), but a deleted one (its folder removed, and no right to
+ * make it again) would swallow the record: returns -1 then, so that the
+ * delivery is not acknowledged.  Returns 0 otherwise.
+ */
+static int
 follow_rename(struct dlog *l)
 {
 	struct stat	 st;
+	int		 saved;
 
 	if (stat(l->path, &st) == 0 && st.st_dev == l->dev &&
 	    st.st_ino == l->ino)
-		return;
-	if (open_log(l) == -1)
-		log_warn("cannot reopen '%s', still writing the old file",
+		return 0;
+	if (open_log(l) == 0)
+		return 0;
+	saved = errno;
+	if (fstat(l->fd, &st) == 0 && st.st_nlink == 0) {
+		log_warn("cannot reopen '%s', and the old file was deleted",
 		    l->path);
+		errno = saved;
+		return -1;
+	}
+	log_warn("cannot reopen '%s', still writing the old file", l->path);
+	return 0;
 }
 
 static void
@@ -135,7 +154,7 @@ rotate(struct dlog *l)
 
 	if (flock(l->lockfd, LOCK_EX) == -1)
 		return;
-	follow_rename(l);
+	(void)follow_rename(l);
 	/* Another process may have rotated while we waited for the lock. */
 	if (lseek(l->fd, 0, SEEK_END) < l->max_size)
 		goto out;
@@ -156,6 +175,44 @@ out:
 	flock(l->lockfd, LOCK_UN);
 }
 
+/*
+ * A writer killed in the middle of a record (a fatal signal can cut a
+ * large write(2) short) leaves a last line without its newline.  Returns
+ * 1 when the file ends that way: the next record must start a new line,
+ * so that only the torn one is lost to readers.
+ */
+static int
+ends_torn(const struct dlog *l)
+{
+	struct stat	 st;
+	char		 c;
+
+	return fstat(l->fd, &st) == 0 && st.st_size > 0 &&
+	    pread(l->fd, &c, 1, st.st_size - 1) == 1 && c != '\n';
+}
+
+/*
+ * After a short write (disk full), takes the partial record back out
+ * when nothing was appended after it (redis aof.c does the same), else
+ * ends its line.  Called with the log's lock held, so nobody appends
+ * between the check and the cut (a process that does not take the lock,
+ * an editor say, can still have).
+ */
+static void
+undo_partial(struct dlog *l, ssize_t n)
+{
+	struct stat	 st;
+	off_t		 end;
+
+	/* O_APPEND leaves the offset at the end of our own bytes. */
+	end = lseek(l->fd, 0, SEEK_CUR);
+	if (end >= n && fstat(l->fd, &st) == 0 && st.st_size == end &&
+	    ftruncate(l->fd, end - n) == 0)
+		return;
+	if (write(l->fd, "\n", 1) == -1)
+		log_warn("cannot end a torn line in '%s'", l->path);
+}
+
 int
 dlog_write(struct dlog *l, const char *line, size_t len)
 {
@@ -163,15 +220,19 @@ dlog_write(struct dlog *l, const char *line, size_t len)
 	off_t	 end;
 	int	 saved;
 
-	if (flock(l->lockfd, LOCK_SH) == -1)
+	if (flock(l->lockfd, LOCK_EX) == -1)
 		return -1;
-	follow_rename(l);
+	if (follow_rename(l) == -1 ||
+	    (ends_torn(l) && write(l->fd, "\n", 1) == -1)) {
+		saved = errno;
+		flock(l->lockfd, LOCK_UN);
+		errno = saved;
+		return -1;
+	}
 	n = write(l->fd, line, len);
 	saved = errno;
-	if (n >= 0 && (size_t)n < len) {
-		/* Disk full mid-record: end the torn line for readers. */
-		if (write(l->fd, "\n", 1) == -1)
-			log_warn("cannot end a torn line in '%s'", l->path);
+	if (n > 0 && (size_t)n < len) {
+		undo_partial(l, n);
 		saved = ENOSPC;
 	}
 	end = lseek(l->fd, 0, SEEK_END);
@@ -197,12 +258,26 @@ dlog_time(long long time_ms, char *out)
 	snprintf(out + n, 32 - n, ".%03dZ", (int)(time_ms % 1000));
 }
 
+/*
+ * Appends ,"key":"value".  The value may come from the request (the URI,
+ * the method) and hold any byte: bytes that are not UTF-8 are written as
+ * U+FFFD, so that the record is always made and always valid JSON.
+ */
 static int
 add_opt(struct buf *out, const char *key, const char *v)
 {
+	size_t	 start = out->len;
+
 	if (v == NULL)
 		return 0;
-	return json_add_kv(out, 0, key, v, strlen(v));
+	if (buf_addc(out, ',') == -1 ||
+	    json_add_string(out, key, strlen(key)) == -1 ||
+	    buf_addc(out, ':') == -1 ||
+	    json_add_string_lossy(out, v, strlen(v)) == -1) {
+		buf_truncate(out, start);
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -54,8 +54,10 @@ int		 dlog_format(struct buf *out, const struct dlog_entry *);
 
 /*
  * Appends one whole line (ending in '\n') to the log, rotating first
- * when due.  Returns 0, or -1 with errno set; after a short write the
- * line is ended so the next record starts on a fresh line.
+ * when due.  Returns 0, or -1 with errno set; after a short write (disk
+ * full) the partial record is cut off again, or its line ended when
+ * another record already follows it.  A record always starts on a fresh
+ * line, even after a writer was killed in the middle of one.
  */
 int		 dlog_write(struct dlog *, const char *line, size_t len);
 

@@ -17,6 +17,17 @@
 
 static EVP_MAC	*hmac_mac;
 
+int
+hmac_init(void)
+{
+	unsigned char	 md[32];
+
+	if (hmac_mac == NULL &&
+	    (hmac_mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		return -1;
+	return hmac_sha256("", 0, md);
+}
+
 size_t
 hmac_size(enum hmac_alg alg)
 {

@@ -23,6 +23,13 @@ struct hmac_part {
 	size_t		 len;
 };
 
+/*
+ * Loads OpenSSL's configuration and the HMAC and digest implementations
+ * now rather than on first use, so that it happens before the sandbox.
+ * Returns 0, or -1 when OpenSSL fails.  Calling it is optional.
+ */
+int	hmac_init(void);
+
 /* Returns the MAC length of an algorithm in bytes. */
 size_t	hmac_size(enum hmac_alg);
 /* Returns the algorithm's name ("sha256"). */

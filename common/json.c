@@ -48,11 +48,19 @@ json_parse(const char *s, size_t len, char *err, size_t errlen)
 	root = json_tokener_parse_ex(tok, s, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
+	/*
+	 * A number or literal that ends the input ("123", "true") leaves
+	 * json-c waiting for more digits: a NUL tells it the text is over.
+	 * It has consumed everything by then.  "null" parses to NULL.
+	 */
+	if (jerr == json_tokener_continue) {
+		root = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		end = len;
+	}
 	json_tokener_free(tok);
-	if (root == NULL || jerr != json_tokener_success) {
-		/* A truncated document leaves json-c asking for more. */
+	if (jerr != json_tokener_success) {
 		snprintf(err, errlen, "invalid JSON: %s",
-		    jerr == json_tokener_continue ? "unexpected end" :
 		    json_tokener_error_desc(jerr));
 		json_object_put(root);
 		return NULL;
@@ -240,6 +248,31 @@ fail:
 }
 
 int
+json_add_string_lossy(struct buf *out, const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	struct buf		 tmp;
+	size_t			 i = 0, n;
+	int			 rc = -1;
+
+	if (json_utf8_valid(s, len))
+		return json_add_string(out, s, len);
+	/* U+FFFD takes three bytes where the bad byte took one. */
+	buf_init(&tmp, len * 3 + 1);
+	while (i < len) {
+		n = p[i] < 0x80 ? 1 : utf8_seq(p + i, len - i);
+		if (n == 0 ? buf_add(&tmp, "\xef\xbf\xbd", 3) == -1 :
+		    buf_add(&tmp, s + i, n) == -1)
+			goto out;
+		i += n == 0 ? 1 : n;
+	}
+	rc = json_add_string(out, tmp.data != NULL ? tmp.data : "", tmp.len);
+out:
+	buf_release(&tmp);
+	return rc;
+}
+
+int
 json_add_kv(struct buf *out, int first, const char *key, const char *s,
     size_t len)
 {
@@ -291,4 +324,65 @@ json_add_base64(struct buf *out, const unsigned char *p, size_t len)
 		buf_add(out, q, 4);
 	}
 	return 0;
+}
+
+/*
+ * Reading a whole object back, for webhookctl (show, explain, replay):
+ * the headers object of a log record, and the body re-serialised to
+ * find out whether a proxy re-formatted it.
+ */
+
+/* The value at a dotted path, "" being the top level; NULL if absent. */
+static struct json_object *
+json_lookup(const struct json_doc *doc, const char *path)
+{
+	struct json_object	*o = doc->root, *next;
+	char			 key[128];
+	const char		*p = path, *dot;
+	size_t			 n;
+
+	while (*p != '\0') {
+		dot = strchr(p, '.');
+		n = dot != NULL ? (size_t)(dot - p) : strlen(p);
+		if (n >= sizeof(key) || !json_object_is_type(o,
+		    json_type_object))
+			return NULL;
+		memcpy(key, p, n);
+		key[n] = '\0';
+		if (!json_object_object_get_ex(o, key, &next))
+			return NULL;
+		o = next;
+		p = dot != NULL ? dot + 1 : p + n;
+	}
+	return o;
+}
+
+int
+json_members(const struct json_doc *doc, const char *path,
+    int (*fn)(void *, const char *, const char *, size_t), void *arg)
+{
+	struct json_object	*o;
+	int			 rc;
+
+	if ((o = json_lookup(doc, path)) == NULL ||
+	    !json_object_is_type(o, json_type_object))
+		return -1;
+	json_object_object_foreach(o, key, val) {
+		if (!json_object_is_type(val, json_type_string))
+			continue;
+		if ((rc = fn(arg, key, json_object_get_string(val),
+		    (size_t)json_object_get_string_len(val))) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+json_compact(const struct json_doc *doc, struct buf *out)
+{
+	const char	*s;
+
+	s = json_object_to_json_string_ext(doc->root, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	return s == NULL ? -1 : buf_adds(out, s);
 }

@@ -45,6 +45,12 @@ int	json_utf8_valid(const char *, size_t);
  * bytes are not valid UTF-8 or out is full; out is unchanged on -1.
  */
 int	json_add_string(struct buf *out, const char *, size_t);
+/*
+ * As json_add_string, but bytes that are not UTF-8 are written as U+FFFD
+ * instead of failing: for text from a request that must be logged
+ * whatever it holds.  Returns 0, or -1 when out is full.
+ */
+int	json_add_string_lossy(struct buf *out, const char *, size_t);
 
 /* Appends ,"key":"value" (or without the comma when first is set). */
 int	json_add_kv(struct buf *out, int first, const char *key,
@@ -54,5 +60,18 @@ int	json_add_kv_int(struct buf *out, const char *key, long long);
 
 /* Appends standard base64 of the bytes (no quotes); 0 or -1. */
 int	json_add_base64(struct buf *out, const unsigned char *, size_t);
+
+/*
+ * Calls fn(arg, key, value, length) for each member of the object at a
+ * dotted path ("" for the top level) whose value is a string, in
+ * document order; key and value are borrowed for the call.  Stops at
+ * the first non-zero return of fn and returns it; returns 0 after the
+ * last member, -1 when there is no object at path.
+ */
+int	json_members(const struct json_doc *, const char *path,
+	    int (*fn)(void *, const char *, const char *, size_t), void *arg);
+
+/* Appends the document without white space ({"a":1}); 0 or -1. */
+int	json_compact(const struct json_doc *, struct buf *out);
 
 #endif /* JSON_H */

@@ -11,10 +11,14 @@
 
 #include "ledger.h"
 
+/* Statements of the worker's functions (end of file), made on first use. */
+#define NCACHED	12
+
 struct ledger {
 	sqlite3		*db;
 	sqlite3_stmt	*insert;
 	sqlite3_stmt	*forget;
+	sqlite3_stmt	*cached[NCACHED];
 };
 
 static const char schema[] =
@@ -110,10 +114,14 @@ fail:
 void
 ledger_close(struct ledger *l)
 {
+	size_t	 i;
+
 	if (l == NULL)
 		return;
 	sqlite3_finalize(l->insert);
 	sqlite3_finalize(l->forget);
+	for (i = 0; i < NCACHED; i++)
+		sqlite3_finalize(l->cached[i]);
 	sqlite3_close(l->db);
 	free(l);
 }
@@ -158,4 +166,540 @@ ledger_forget(struct ledger *l, long long rowid)
 	rc = sqlite3_step(l->forget);
 	sqlite3_reset(l->forget);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * The worker's side.  Times are Unix ms from the caller, so tests and
+ * several workers agree on one clock.  Every write is one statement in
+ * autocommit mode, which SQLite runs as a write transaction from its
+ * first step (like BEGIN IMMEDIATE): the claim's SELECT and UPDATE see
+ * the same snapshot, and two workers can never claim the same row.
+ */
+enum cached_stmt {
+	C_CLAIM,
+	C_DUE,
+	C_VERSION,
+	C_FINISH,
+	C_UNCLAIM,
+	C_PRUNE_BODIES,
+	C_PRUNE_ROWS,
+	C_FIND,
+	C_REQUEUE,
+	C_REQUEUE_DEAD,
+	C_COUNT
+};
+
+_Static_assert(C_COUNT <= NCACHED, "raise NCACHED");
+
+static const char *const cached_sql[C_COUNT] = {
+	/*
+	 * Each arm of the coalesce is one index lookup on (state,
+	 * next_attempt_at), so a long backlog costs no sort per claim.
+	 * Expired leases go first: those rows have waited longest.
+	 */
+	[C_CLAIM] = "UPDATE deliveries SET state = 'running',"
+	    " lease_until = ?1 + ?2, lease_owner = ?3,"
+	    " attempts = attempts + 1"
+	    " WHERE id = coalesce("
+	    "  (SELECT id FROM deliveries WHERE state = 'running'"
+	    "   AND lease_until < ?1 ORDER BY lease_until LIMIT 1),"
+	    "  (SELECT id FROM deliveries WHERE state = 'queued'"
+	    "   AND next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT 1))"
+	    " RETURNING id, endpoint, delivery_id, provider, event,"
+	    " received_at, attempts, headers, body",
+	[C_DUE] = "SELECT (SELECT min(next_attempt_at) FROM deliveries"
+	    " WHERE state = 'queued'), (SELECT min(lease_until)"
+	    " FROM deliveries WHERE state = 'running')",
+	[C_VERSION] = "PRAGMA data_version",
+	[C_FINISH] = "UPDATE deliveries SET state = ?3,"
+	    " next_attempt_at = CASE ?3 WHEN 'queued' THEN ?4"
+	    "  ELSE next_attempt_at END,"
+	    " finished_at = CASE ?3 WHEN 'queued' THEN NULL ELSE ?4 END,"
+	    " last_exit = ?5, last_error = ?6,"
+	    " lease_until = NULL, lease_owner = NULL"
+	    " WHERE id = ?1 AND state = 'running' AND lease_owner = ?2",
+	[C_UNCLAIM] = "UPDATE deliveries SET state = 'queued',"
+	    " attempts = max(attempts - 1, 0),"
+	    " lease_until = NULL, lease_owner = NULL"
+	    " WHERE id = ?1 AND state = 'running' AND lease_owner = ?2",
+	[C_PRUNE_BODIES] = "UPDATE deliveries SET body = NULL"
+	    " WHERE state = 'done' AND body IS NOT NULL"
+	    " AND finished_at < ?1",
+	[C_PRUNE_ROWS] = "DELETE FROM deliveries WHERE state = 'done'"
+	    " AND finished_at < ?1",
+	[C_FIND] = "SELECT id, state, body IS NULL FROM deliveries"
+	    " WHERE delivery_id = ?1 AND (?2 IS NULL OR endpoint = ?2)"
+	    " LIMIT 2",
+	[C_REQUEUE] = "UPDATE deliveries SET state = 'queued',"
+	    " attempts = 0, next_attempt_at = ?2, finished_at = NULL,"
+	    " lease_until = NULL, lease_owner = NULL"
+	    " WHERE id = ?1 AND state IN ('done', 'dead')"
+	    " AND body IS NOT NULL",
+	[C_REQUEUE_DEAD] = "UPDATE deliveries SET state = 'queued',"
+	    " attempts = 0, next_attempt_at = ?2, finished_at = NULL,"
+	    " lease_until = NULL, lease_owner = NULL"
+	    " WHERE state = 'dead' AND (?1 IS NULL OR endpoint = ?1)",
+};
+
+/* The statement, prepared on first use and reset for reuse. */
+static sqlite3_stmt *
+cached(struct ledger *l, enum cached_stmt which, char *err, size_t errlen)
+{
+	sqlite3_stmt	**st = &l->cached[which];
+
+	if (*st == NULL && prepare(l, cached_sql[which], st, err,
+	    errlen) == -1)
+		return NULL;
+	return *st;
+}
+
+/* Steps a write to its end; returns the rows changed, or -1. */
+static long long
+run_write(struct ledger *l, sqlite3_stmt *st, char *err, size_t errlen)
+{
+	int	 rc;
+
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE) {
+		if (err != NULL)
+			snprintf(err, errlen, "ledger update failed: %s",
+			    sqlite3_errstr(rc));
+		return -1;
+	}
+	return sqlite3_changes64(l->db);
+}
+
+static char *
+column_dup(sqlite3_stmt *st, int col, size_t *lenp)
+{
+	const void	*p;
+	size_t		 len;
+	char		*s;
+
+	p = sqlite3_column_blob(st, col);
+	len = (size_t)sqlite3_column_bytes(st, col);
+	if ((s = malloc(len + 1)) == NULL)
+		return NULL;
+	if (len > 0)
+		memcpy(s, p, len);
+	s[len] = '\0';
+	if (lenp != NULL)
+		*lenp = len;
+	return s;
+}
+
+static int
+job_fill(sqlite3_stmt *st, struct ledger_job *job)
+{
+	memset(job, 0, sizeof(*job));
+	job->rowid = sqlite3_column_int64(st, 0);
+	job->received_at = sqlite3_column_int64(st, 5);
+	job->attempt = (long)sqlite3_column_int64(st, 6);
+	if ((job->endpoint = column_dup(st, 1, NULL)) == NULL ||
+	    (job->delivery_id = column_dup(st, 2, NULL)) == NULL ||
+	    (job->provider = column_dup(st, 3, NULL)) == NULL ||
+	    (job->event = column_dup(st, 4, NULL)) == NULL ||
+	    (job->headers = column_dup(st, 7, &job->headers_len)) == NULL)
+		return -1;
+	/* A zero-length blob reads as NULL too: ask for the type. */
+	if (sqlite3_column_type(st, 8) != SQLITE_NULL &&
+	    (job->body = column_dup(st, 8, &job->body_len)) == NULL)
+		return -1;
+	return 0;
+}
+
+int
+ledger_claim(struct ledger *l, long long now_ms, long long lease_ms,
+    const char *owner, struct ledger_job *job, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st;
+	int		 rc, got = 0;
+
+	memset(job, 0, sizeof(*job));
+	if ((st = cached(l, C_CLAIM, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now_ms);
+	sqlite3_bind_int64(st, 2, lease_ms);
+	sqlite3_bind_text(st, 3, owner, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		got = 1;
+		if (job_fill(st, job) == -1)
+			got = -1;
+		/* The commit happens when the statement runs to its end. */
+		rc = sqlite3_step(st);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE || got == -1) {
+		snprintf(err, errlen, "ledger claim failed: %s", got == -1 ?
+		    "out of memory" : sqlite3_errstr(rc));
+		/* Claimed but not copied: the lease expires, it runs later. */
+		ledger_job_release(job);
+		return -1;
+	}
+	return got;
+}
+
+void
+ledger_job_release(struct ledger_job *job)
+{
+	if (job == NULL)
+		return;
+	free(job->endpoint);
+	free(job->delivery_id);
+	free(job->provider);
+	free(job->event);
+	free(job->headers);
+	free(job->body);
+	memset(job, 0, sizeof(*job));
+}
+
+int
+ledger_next_due(struct ledger *l, long long *when_ms)
+{
+	sqlite3_stmt	*st;
+	long long	 t;
+	char		 err[128];
+	int		 i, rc;
+
+	*when_ms = -1;
+	if ((st = cached(l, C_DUE, err, sizeof(err))) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		for (i = 0; i < 2; i++) {
+			if (sqlite3_column_type(st, i) == SQLITE_NULL)
+				continue;
+			t = sqlite3_column_int64(st, i);
+			if (*when_ms == -1 || t < *when_ms)
+				*when_ms = t;
+		}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+ledger_data_version(struct ledger *l, long long *version)
+{
+	sqlite3_stmt	*st;
+	char		 err[128];
+	int		 rc;
+
+	if ((st = cached(l, C_VERSION, err, sizeof(err))) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*version = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+ledger_finish(struct ledger *l, long long rowid, const char *owner,
+    const struct ledger_outcome *o, char *err, size_t errlen)
+{
+	static const char *const	 names[] = {
+		[LEDGER_QUEUED] = "queued",
+		[LEDGER_DONE] = "done",
+		[LEDGER_DEAD] = "dead",
+	};
+	sqlite3_stmt			*st;
+	long long			 n;
+
+	if ((st = cached(l, C_FINISH, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, rowid);
+	sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, names[o->state], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, o->at_ms);
+	if (o->has_exit)
+		sqlite3_bind_int(st, 5, o->exit_status);
+	if (o->error != NULL)
+		sqlite3_bind_text(st, 6, o->error, -1, SQLITE_STATIC);
+	if ((n = run_write(l, st, err, errlen)) == -1)
+		return -1;
+	return n == 0 ? 1 : 0;
+}
+
+int
+ledger_unclaim(struct ledger *l, long long rowid, const char *owner,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt	*st;
+	long long	 n;
+
+	if ((st = cached(l, C_UNCLAIM, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, rowid);
+	sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
+	if ((n = run_write(l, st, err, errlen)) == -1)
+		return -1;
+	return n == 0 ? 1 : 0;
+}
+
+int
+ledger_prune(struct ledger *l, long long now_ms, long long keep_done_ms,
+    long long dedupe_window_ms, long long *pruned, long long *deleted,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt	*st;
+
+	*pruned = *deleted = 0;
+	if ((st = cached(l, C_PRUNE_BODIES, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now_ms - keep_done_ms);
+	if ((*pruned = run_write(l, st, err, errlen)) == -1)
+		return -1;
+	if ((st = cached(l, C_PRUNE_ROWS, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now_ms - dedupe_window_ms);
+	if ((*deleted = run_write(l, st, err, errlen)) == -1)
+		return -1;
+	return 0;
+}
+
+/* Finds the one row a requeue means; fills *rowid or says why not. */
+static enum ledger_requeue
+requeue_find(struct ledger *l, const char *endpoint, const char *id,
+    long long *rowid, char *err, size_t errlen)
+{
+	enum ledger_requeue	 r = LEDGER_REQUEUE_UNKNOWN;
+	sqlite3_stmt		*st;
+	const char		*state;
+	int			 rc, n = 0;
+
+	if ((st = cached(l, C_FIND, err, errlen)) == NULL)
+		return LEDGER_REQUEUE_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (endpoint != NULL)
+		sqlite3_bind_text(st, 2, endpoint, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n++;
+		*rowid = sqlite3_column_int64(st, 0);
+		state = (const char *)sqlite3_column_text(st, 1);
+		if (state == NULL || strcmp(state, "queued") == 0 ||
+		    strcmp(state, "running") == 0)
+			r = LEDGER_REQUEUE_ACTIVE;
+		else if (sqlite3_column_int(st, 2))
+			r = LEDGER_REQUEUE_PRUNED;
+		else
+			r = LEDGER_REQUEUED;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "ledger lookup failed: %s",
+		    sqlite3_errstr(rc));
+		return LEDGER_REQUEUE_ERROR;
+	}
+	return n > 1 ? LEDGER_REQUEUE_AMBIGUOUS : r;
+}
+
+enum ledger_requeue
+ledger_requeue(struct ledger *l, const char *endpoint,
+    const char *delivery_id, long long now_ms, char *err, size_t errlen)
+{
+	enum ledger_requeue	 r;
+	sqlite3_stmt		*st;
+	long long		 rowid = 0, n;
+
+	/* Look and change under one write lock: a worker may be busy. */
+	if (exec(l, "BEGIN IMMEDIATE", err, errlen) == -1)
+		return LEDGER_REQUEUE_ERROR;
+	r = requeue_find(l, endpoint, delivery_id, &rowid, err, errlen);
+	if (r == LEDGER_REQUEUED) {
+		if ((st = cached(l, C_REQUEUE, err, errlen)) == NULL)
+			r = LEDGER_REQUEUE_ERROR;
+		else {
+			sqlite3_bind_int64(st, 1, rowid);
+			sqlite3_bind_int64(st, 2, now_ms);
+			n = run_write(l, st, err, errlen);
+			if (n == 0)
+				snprintf(err, errlen, "row %lld changed"
+				    " under the lock", rowid);
+			r = n == 1 ? LEDGER_REQUEUED : LEDGER_REQUEUE_ERROR;
+		}
+	}
+	if (exec(l, r == LEDGER_REQUEUED ? "COMMIT" : "ROLLBACK", err,
+	    errlen) == -1)
+		return LEDGER_REQUEUE_ERROR;
+	return r;
+}
+
+int
+ledger_requeue_dead(struct ledger *l, const char *endpoint,
+    long long now_ms, long long *count, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st;
+
+	*count = 0;
+	if ((st = cached(l, C_REQUEUE_DEAD, err, errlen)) == NULL)
+		return -1;
+	if (endpoint != NULL)
+		sqlite3_bind_text(st, 1, endpoint, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_ms);
+	if ((*count = run_write(l, st, err, errlen)) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * webhookctl's queries: queue list/stats/show/purge and show ID.  A
+ * one-shot tool runs each once, so these statements are prepared per
+ * call and finalised, not cached with the worker's.
+ */
+
+/* Prepares sql; NULL with the reason in err. */
+static sqlite3_stmt *
+query_prepare(struct ledger *l, const char *sql, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "ledger query failed: %s",
+		    sqlite3_errmsg(l->db));
+		return NULL;
+	}
+	return st;
+}
+
+/* A text column, or NULL when it is NULL. */
+static const char *
+column_text(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL :
+	    (const char *)sqlite3_column_text(st, col);
+}
+
+static void
+row_fill(sqlite3_stmt *st, struct ledger_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->rowid = sqlite3_column_int64(st, 0);
+	r->endpoint = column_text(st, 1);
+	r->delivery_id = column_text(st, 2);
+	r->provider = column_text(st, 3);
+	r->event = column_text(st, 4);
+	r->state = column_text(st, 5);
+	r->received_at = sqlite3_column_int64(st, 6);
+	r->attempts = (long)sqlite3_column_int64(st, 7);
+	r->next_attempt_at = sqlite3_column_int64(st, 8);
+	r->lease_until = sqlite3_column_int64(st, 9);
+	r->lease_owner = column_text(st, 10);
+	r->has_exit = sqlite3_column_type(st, 11) != SQLITE_NULL;
+	r->last_exit = sqlite3_column_int(st, 11);
+	r->last_error = column_text(st, 12);
+	r->finished_at = sqlite3_column_int64(st, 13);
+	r->headers = (const char *)sqlite3_column_text(st, 14);
+	r->headers_len = (size_t)sqlite3_column_bytes(st, 14);
+	r->body_pruned = sqlite3_column_int(st, 15);
+	r->body_len = (size_t)sqlite3_column_int64(st, 16);
+	/* A zero-length blob reads as NULL too: the flag says which. */
+	if (!r->body_pruned) {
+		r->body = sqlite3_column_blob(st, 17);
+		if (r->body == NULL)
+			r->body = "";
+	}
+	r->body_sha256 = column_text(st, 18);
+}
+
+int
+ledger_list(struct ledger *l, const struct ledger_query *q,
+    int (*fn)(void *, const struct ledger_row *), void *arg, char *err,
+    size_t errlen)
+{
+	struct ledger_row	 r;
+	sqlite3_stmt		*st;
+	int			 rc, ret = 0;
+
+	st = query_prepare(l, "SELECT id, endpoint, delivery_id, provider,"
+	    " event, state, received_at, attempts, next_attempt_at,"
+	    " lease_until, lease_owner, last_exit, last_error, finished_at,"
+	    " headers, body IS NULL, length(body),"
+	    " CASE WHEN ?6 THEN body END, body_sha256 FROM deliveries"
+	    " WHERE (?1 IS NULL OR endpoint = ?1)"
+	    " AND (?2 IS NULL OR delivery_id = ?2)"
+	    " AND (?3 IS NULL OR state = ?3)"
+	    " AND (?4 = 0 OR state <> 'done')"
+	    " ORDER BY received_at DESC, id DESC LIMIT ?5", err, errlen);
+	if (st == NULL)
+		return -1;
+	if (q->endpoint != NULL)
+		sqlite3_bind_text(st, 1, q->endpoint, -1, SQLITE_STATIC);
+	if (q->delivery_id != NULL)
+		sqlite3_bind_text(st, 2, q->delivery_id, -1, SQLITE_STATIC);
+	if (q->state != NULL)
+		sqlite3_bind_text(st, 3, q->state, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, q->not_done);
+	sqlite3_bind_int64(st, 5, q->limit > 0 ? q->limit : -1);
+	sqlite3_bind_int(st, 6, q->with_body);
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_fill(st, &r);
+		ret = fn(arg, &r);
+	}
+	if (ret == 0 && rc != SQLITE_DONE) {
+		snprintf(err, errlen, "ledger query failed: %s",
+		    sqlite3_errstr(rc));
+		ret = -1;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int
+ledger_stats(struct ledger *l, int (*fn)(void *, const struct ledger_count *),
+    void *arg, char *err, size_t errlen)
+{
+	struct ledger_count	 c;
+	sqlite3_stmt		*st;
+	int			 rc, ret = 0;
+
+	st = query_prepare(l, "SELECT endpoint, state, count(*),"
+	    " min(received_at), min(next_attempt_at) FROM deliveries"
+	    " GROUP BY endpoint, state ORDER BY endpoint, state", err,
+	    errlen);
+	if (st == NULL)
+		return -1;
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		c.endpoint = column_text(st, 0);
+		c.state = column_text(st, 1);
+		c.count = sqlite3_column_int64(st, 2);
+		c.oldest = sqlite3_column_int64(st, 3);
+		c.next_due = sqlite3_column_int64(st, 4);
+		ret = fn(arg, &c);
+	}
+	if (ret == 0 && rc != SQLITE_DONE) {
+		snprintf(err, errlen, "ledger query failed: %s",
+		    sqlite3_errstr(rc));
+		ret = -1;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int
+ledger_purge_done(struct ledger *l, const char *endpoint, long long before_ms,
+    long long *count, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st;
+
+	*count = 0;
+	st = query_prepare(l, "DELETE FROM deliveries WHERE state = 'done'"
+	    " AND finished_at < ?1 AND (?2 IS NULL OR endpoint = ?2)", err,
+	    errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, before_ms);
+	if (endpoint != NULL)
+		sqlite3_bind_text(st, 2, endpoint, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		snprintf(err, errlen, "ledger purge failed: %s",
+		    sqlite3_errmsg(l->db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	*count = sqlite3_changes64(l->db);
+	sqlite3_finalize(st);
+	return 0;
 }

@@ -62,4 +62,200 @@ enum ledger_result ledger_insert(struct ledger *, const struct ledger_new *,
  */
 int		 ledger_forget(struct ledger *, long long rowid);
 
+/*
+ * The worker's side.  A delivery goes queued -> running (claimed under a
+ * lease) -> done or dead, or back to queued for a retry.  Every change
+ * to a running row names the lease owner, so a worker that lost its
+ * lease (its row was taken over after lease_until) changes nothing.
+ */
+
+/* A claimed delivery.  Owned: release with ledger_job_release(). */
+struct ledger_job {
+	long long	 rowid;
+	char		*endpoint;
+	char		*delivery_id;
+	char		*provider;
+	char		*event;
+	long long	 received_at;	/* Unix ms */
+	long		 attempt;	/* this attempt, counted from 1 */
+	char		*headers;	/* JSON object */
+	size_t		 headers_len;
+	char		*body;		/* NULL once pruned */
+	size_t		 body_len;
+};
+
+/*
+ * Claims, in one statement, the delivery that has waited longest among
+ * those due at now_ms: a running one whose lease expired (its worker
+ * vanished) first, else the queued one with the oldest next_attempt_at.
+ * It becomes running, leased to owner until now_ms + lease_ms, with
+ * attempts + 1.  Returns 1 with job filled, 0 when nothing is due, or
+ * -1 with a reason in err (the lock was busy past the timeout, ...).
+ */
+int		 ledger_claim(struct ledger *, long long now_ms,
+		    long long lease_ms, const char *owner,
+		    struct ledger_job *job, char *err, size_t errlen);
+/* Frees what a job holds; the struct itself is the caller's. */
+void		 ledger_job_release(struct ledger_job *);
+
+/*
+ * Sets *when_ms to the earliest time a claim can succeed (a queued row's
+ * next_attempt_at or a running row's lease_until), or -1 when there is
+ * nothing to wait for.  Returns 0 or -1.
+ */
+int		 ledger_next_due(struct ledger *, long long *when_ms);
+
+/*
+ * Sets *version to a number that changes whenever another connection
+ * (a handler, another worker) commits: PRAGMA data_version, which reads
+ * shared memory only, so polling it often costs next to nothing.
+ * Returns 0 or -1.
+ */
+int		 ledger_data_version(struct ledger *, long long *version);
+
+enum ledger_state {
+	LEDGER_QUEUED,		/* retry at at_ms */
+	LEDGER_DONE,
+	LEDGER_DEAD,
+};
+
+/* How an attempt ended.  Strings are borrowed for the call. */
+struct ledger_outcome {
+	enum ledger_state	 state;
+	long long		 at_ms;		/* next try, or finished_at */
+	int			 has_exit;	/* 0: last_exit NULL */
+	int			 exit_status;
+	const char		*error;		/* last_error, or NULL */
+};
+
+/*
+ * Records the end of an attempt on a row claimed by owner and drops the
+ * lease.  Returns 0, 1 when the row is no longer ours (nothing changed),
+ * or -1 with a reason in err.
+ */
+int		 ledger_finish(struct ledger *, long long rowid,
+		    const char *owner, const struct ledger_outcome *,
+		    char *err, size_t errlen);
+
+/*
+ * Gives a claimed row back unrun (shutdown, a fork that failed): queued
+ * again, due as before, and the attempt not counted.  Returns 0, 1 when
+ * the row is no longer ours, or -1 with a reason in err.
+ */
+int		 ledger_unclaim(struct ledger *, long long rowid,
+		    const char *owner, char *err, size_t errlen);
+
+/*
+ * Retention: drops the bodies of deliveries done before now_ms -
+ * keep_done_ms, and deletes done rows finished before now_ms -
+ * dedupe_window_ms (their ids then stop deduplicating).  Dead rows are
+ * kept.  Sets how many bodies were dropped and rows deleted; 0 or -1.
+ */
+int		 ledger_prune(struct ledger *, long long now_ms,
+		    long long keep_done_ms, long long dedupe_window_ms,
+		    long long *pruned, long long *deleted, char *err,
+		    size_t errlen);
+
+enum ledger_requeue {
+	LEDGER_REQUEUED,
+	LEDGER_REQUEUE_UNKNOWN,		/* no such delivery */
+	LEDGER_REQUEUE_AMBIGUOUS,	/* endpoint NULL, several match */
+	LEDGER_REQUEUE_ACTIVE,		/* queued or running already */
+	LEDGER_REQUEUE_PRUNED,		/* done, and its body is gone */
+	LEDGER_REQUEUE_ERROR,
+};
+
+/*
+ * For webhookctl queue retry: puts a dead or done delivery back in the
+ * queue, due at now_ms, with attempts reset to 0.  The delivery is
+ * delivery_id of endpoint, or of any endpoint when endpoint is NULL.
+ * last_exit and last_error stay until the next attempt ends.  Returns
+ * LEDGER_REQUEUED or why not; LEDGER_REQUEUE_ERROR with err set.
+ */
+enum ledger_requeue ledger_requeue(struct ledger *, const char *endpoint,
+		    const char *delivery_id, long long now_ms, char *err,
+		    size_t errlen);
+
+/*
+ * For webhookctl queue retry --dead: requeues every dead delivery of
+ * endpoint (every endpoint when NULL) as ledger_requeue does.  Sets
+ * *count; returns 0, or -1 with a reason in err.
+ */
+int		 ledger_requeue_dead(struct ledger *, const char *endpoint,
+		    long long now_ms, long long *count, char *err,
+		    size_t errlen);
+
+/*
+ * webhookctl's queries (queue list/stats/show/purge, show ID).
+ */
+
+/* One row as webhookctl shows it.  Everything is borrowed for the call. */
+struct ledger_row {
+	long long	 rowid;
+	const char	*endpoint;
+	const char	*delivery_id;
+	const char	*provider;
+	const char	*event;
+	const char	*state;		/* queued|running|done|dead */
+	long long	 received_at;	/* Unix ms */
+	long		 attempts;
+	long long	 next_attempt_at;
+	long long	 lease_until;	/* 0 when not leased */
+	const char	*lease_owner;	/* NULL when not leased */
+	int		 has_exit;	/* last_exit is set */
+	int		 last_exit;
+	const char	*last_error;	/* stderr tail, or NULL */
+	long long	 finished_at;	/* 0 when not finished */
+	const char	*headers;	/* JSON object */
+	size_t		 headers_len;
+	int		 body_pruned;	/* dropped by retention */
+	size_t		 body_len;	/* bytes, even without with_body */
+	const char	*body;		/* with_body and not pruned, else NULL */
+	const char	*body_sha256;	/* hex */
+};
+
+/* Which rows ledger_list() returns; NULL and 0 mean any. */
+struct ledger_query {
+	const char	*endpoint;
+	const char	*delivery_id;
+	const char	*state;
+	int		 not_done;	/* leave done rows out */
+	long		 limit;		/* at most this many rows */
+	int		 with_body;	/* read the bodies too */
+};
+
+/*
+ * Calls fn for each row matching q, newest first; a non-zero return of
+ * fn stops.  Returns 0, fn's value, or -1 with a reason in err.
+ */
+int		 ledger_list(struct ledger *, const struct ledger_query *q,
+		    int (*fn)(void *, const struct ledger_row *), void *arg,
+		    char *err, size_t errlen);
+
+/* How many rows an endpoint has in a state.  Borrowed for the call. */
+struct ledger_count {
+	const char	*endpoint;
+	const char	*state;
+	long long	 count;
+	long long	 oldest;	/* earliest received_at, Unix ms */
+	long long	 next_due;	/* earliest next_attempt_at */
+};
+
+/*
+ * Calls fn once per endpoint and state that has rows, ordered by
+ * endpoint then state.  Returns 0, fn's value, or -1 with err set.
+ */
+int		 ledger_stats(struct ledger *,
+		    int (*fn)(void *, const struct ledger_count *), void *arg,
+		    char *err, size_t errlen);
+
+/*
+ * For webhookctl queue purge: deletes the done deliveries of endpoint
+ * (all when NULL) finished before before_ms; their ids stop
+ * deduplicating.  Sets *count; returns 0, or -1 with a reason in err.
+ */
+int		 ledger_purge_done(struct ledger *, const char *endpoint,
+		    long long before_ms, long long *count, char *err,
+		    size_t errlen);
+
 #endif /* LEDGER_H */

@@ -27,6 +27,9 @@ log_init(const char *progname, int verbose)
 	log_verbose = verbose;
 }
 
+static void log_emit(const char *, const char *, const char *, va_list)
+	    __attribute__((format(printf, 3, 0)));
+
 static void
 log_emit(const char *level, const char *why, const char *fmt, va_list ap)
 {

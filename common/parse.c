@@ -16,7 +16,7 @@
 int
 parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out)
 {
-	uint64_t	 v = 0;
+	uint64_t	 v = 0, d;
 	size_t		 i;
 
 	if (len == 0 || len > 20)
@@ -24,9 +24,11 @@ parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out)
 	for (i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return -1;
-		if (v > (max - (uint64_t)(s[i] - '0')) / 10)
+		d = (uint64_t)(s[i] - '0');
+		/* d > max first: max - d must not wrap around. */
+		if (d > max || v > (max - d) / 10)
 			return -1;
-		v = v * 10 + (uint64_t)(s[i] - '0');
+		v = v * 10 + d;
 	}
 	*out = v;
 	return 0;
@@ -146,6 +148,19 @@ digits(const char *s, size_t n, int *out)
 	return 0;
 }
 
+/* Days in a month of the Gregorian calendar; timegm() would roll over. */
+static int
+mdays(int y, int mo)
+{
+	static const int	 days[12] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+
+	if (mo == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return days[mo - 1];
+}
+
 int
 parse_iso8601(const char *s, size_t len, time_t *out)
 {
@@ -161,8 +176,8 @@ parse_iso8601(const char *s, size_t len, time_t *out)
 	    digits(s + 8, 2, &d) == -1 || digits(s + 11, 2, &h) == -1 ||
 	    digits(s + 14, 2, &mi) == -1 || digits(s + 17, 2, &sec) == -1)
 		return -1;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || sec > 60)
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays(y, mo) ||
+	    h > 23 || mi > 59 || sec > 60)
 		return -1;
 	if (s[i] == '.') {
 		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++)

@@ -35,22 +35,36 @@ redact_is_secret(const char *name, const char *extra)
 	return 0;
 }
 
-/* Writes a value that may not be UTF-8, replacing what is not. */
+/* Bytes of the valid UTF-8 sequence at s, or 0 when it is not one. */
+static size_t
+utf8_len(const char *s, size_t len)
+{
+	unsigned char	 c = (unsigned char)s[0];
+	size_t		 n;
+
+	n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 :
+	    c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+	return n > 0 && n <= len && json_utf8_valid(s, n) ? n : 0;
+}
+
+/* Writes a value that may not be UTF-8, replacing each bad byte. */
 static int
 add_lossy(struct buf *out, const char *s, size_t len)
 {
 	struct buf	 tmp;
-	size_t		 i;
+	size_t		 i, n;
 	int		 rc;
 
 	if (json_add_string(out, s, len) == 0)
 		return 0;
 	buf_init(&tmp, len * 3 + 1);
-	for (i = 0; i < len; i++) {
-		if ((unsigned char)s[i] < 0x80)
-			rc = buf_addc(&tmp, s[i]);
-		else
+	for (i = 0; i < len; i += n) {
+		if ((n = utf8_len(s + i, len - i)) > 0)
+			rc = buf_add(&tmp, s + i, n);
+		else {
 			rc = buf_add(&tmp, "\xef\xbf\xbd", 3);
+			n = 1;
+		}
 		if (rc == -1) {
 			buf_release(&tmp);
 			return -1;

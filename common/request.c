@@ -23,6 +23,7 @@ extern char **environ;
 struct request_src {
 	int		 cgi;		/* plain CGI: one request */
 	int		 served;	/* CGI: the one request was taken */
+	long long	 consumed;	/* CGI: body bytes read from fd 0 */
 	FCGX_Request	 fcgx;
 };
 
@@ -120,6 +121,8 @@ take_var(struct request *req, const char *var, size_t *used,
 		req->remote_addr = eq + 1;
 	else if (strcmp(name, "WEBHOOK_ENDPOINT") == 0)
 		req->endpoint = eq + 1;
+	else if (strcmp(name, "WEBHOOK_CONFIG") == 0)
+		req->config = eq + 1;
 	else if (strcmp(name, "CONTENT_TYPE") == 0)
 		req->content_type = eq + 1;
 	else if (strcmp(name, "HTTPS") == 0)
@@ -214,6 +217,8 @@ request_read_body(struct request_src *src, struct request *req)
 	}
 	req->body.len = got;
 	req->body.data[got] = '\0';
+	if (src->cgi)
+		src->consumed = (long long)got;
 	return got == want ? 0 : -1;
 }
 
@@ -238,10 +243,43 @@ request_write(struct request_src *src, const void *p, size_t len)
 	return 0;
 }
 
+/*
+ * CGI: reads and drops what is left of the body, up to LIMIT_DRAIN.
+ * Apache's mod_cgi(d) writes the whole body to the program before it
+ * reads the answer; a program that exits without taking it gets the
+ * client no answer at all (AH02651, "Error writing request body").
+ * lighttpd and the FastCGI servers do not need this.
+ */
+static void
+drain_cgi_body(struct request_src *src, const struct request *req)
+{
+	char		 tmp[16384];
+	long long	 left;
+	ssize_t		 n;
+
+	if (req->content_length <= src->consumed)
+		return;
+	left = req->content_length - src->consumed;
+	if (left > (long long)LIMIT_DRAIN)
+		return;
+	while (left > 0) {
+		n = read(STDIN_FILENO, tmp, left < (long long)sizeof(tmp) ?
+		    (size_t)left : sizeof(tmp));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		left -= n;
+	}
+	src->consumed = req->content_length;
+}
+
 void
 request_finish(struct request_src *src, struct request *req)
 {
-	if (!src->cgi)
+	if (src->cgi)
+		drain_cgi_body(src, req);
+	else
 		FCGX_Finish_r(&src->fcgx);
 	/*
 	 * Keep the body's memory for the next request, unless a large body

@@ -37,6 +37,7 @@ struct request {
 	const char		*uri;		/* path and query as sent */
 	const char		*remote_addr;	/* peer of the web server */
 	const char		*endpoint;	/* WEBHOOK_ENDPOINT, or NULL */
+	const char		*config;	/* WEBHOOK_CONFIG, or NULL */
 	const char		*content_type;	/* or NULL */
 	int			 https;		/* HTTPS=on from the server */
 	long long		 content_length; /* -1 when absent */

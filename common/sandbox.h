@@ -6,7 +6,13 @@
 #ifndef SANDBOX_H
 #define SANDBOX_H
 
-/* Enters the sandbox; 0, or -1 with errno set. */
+/*
+ * Sets no_new_privs and loads the seccomp allowlist; from then on a
+ * forbidden system call ends the process with status 111 and a line on
+ * standard error naming the call.  Call once, after the configuration is
+ * read and the files are open.  Returns 0, or -1 with errno set, when
+ * the process runs with no filter (and maybe without no_new_privs).
+ */
 int		 sandbox_enter(void);
 /* Names what sandbox_enter applies, for --version. */
 const char	*sandbox_describe(void);

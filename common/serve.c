@@ -54,6 +54,7 @@ struct server {
 	const struct provider	*p;
 	struct request_src	*src;
 	const char		*cfg_path;
+	char			*cfg_own;	/* cfg_path from a request */
 	struct config		*cfg;
 	struct site		 sites[LIMIT_ENDPOINTS];
 	size_t			 nsites;
@@ -550,6 +551,43 @@ process(struct server *s, struct site *site)
 }
 
 static void
+sites_release(struct server *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->nsites; i++) {
+		dlog_close(s->sites[i].log);
+		ledger_close(s->sites[i].ledger);
+		config_endpoint_release(&s->sites[i].ep);
+	}
+	s->nsites = 0;
+}
+
+/*
+ * A WEBHOOK_CONFIG among the request's variables wins over the process
+ * environment: Apache's SetEnv reaches mod_fcgid and mod_proxy_fcgi
+ * processes per request, never in their environment.  Another file
+ * than the one loaded drops the configuration and every resolved
+ * endpoint; in practice that happens once, on the first request.
+ */
+static void
+config_select(struct server *s)
+{
+	const char	*path = s->req.config;
+	char		*own;
+
+	if (path == NULL || path[0] == '\0' || strcmp(path, s->cfg_path) == 0)
+		return;
+	if ((own = strdup(path)) == NULL)
+		return;
+	sites_release(s);
+	config_free(s->cfg);
+	s->cfg = NULL;
+	free(s->cfg_own);
+	s->cfg_path = s->cfg_own = own;
+}
+
+static void
 handle(struct server *s)
 {
 	struct site	*site;
@@ -562,6 +600,7 @@ handle(struct server *s)
 	s->out.rowid = 0;
 	s->sha256[0] = '\0';
 	buf_init(&why, 4096);
+	config_select(s);
 	if (s->cfg == NULL)
 		s->cfg = config_load(s->cfg_path, &why);
 	if (s->cfg == NULL || parse_endpoint_name(name) == -1 ||
@@ -619,14 +658,9 @@ server_init(struct server *s, const struct provider *p)
 static void
 server_release(struct server *s)
 {
-	size_t	 i;
-
-	for (i = 0; i < s->nsites; i++) {
-		dlog_close(s->sites[i].log);
-		ledger_close(s->sites[i].ledger);
-		config_endpoint_release(&s->sites[i].ep);
-	}
+	sites_release(s);
 	config_free(s->cfg);
+	free(s->cfg_own);
 	json_doc_free(s->d.doc);
 	buf_release(&s->req.body);
 	buf_release(&s->d.id);
@@ -668,7 +702,7 @@ serve(const struct provider *p, int argc, char **argv)
 {
 	static struct server	 s;
 	struct buf		 why;
-	int			 rc;
+	int			 rc, quiet;
 
 	log_init(p->name, getenv("WEBHOOK_DEBUG") != NULL);
 	if (argc > 1) {
@@ -688,21 +722,36 @@ serve(const struct provider *p, int argc, char **argv)
 		server_release(&s);
 		return usage(argv[0]);
 	}
-	/* Parse the configuration and open files before the sandbox. */
+	/*
+	 * Parse the configuration and open files before the sandbox.  When
+	 * the environment names no file (mod_fcgid passes WEBHOOK_CONFIG
+	 * per request), this is only a guess: stay quiet, and let the
+	 * first request report what is wrong.
+	 */
+	quiet = getenv("WEBHOOK_CONFIG") == NULL;
 	buf_init(&why, 4096);
-	if ((s.cfg = config_load(s.cfg_path, &why)) == NULL)
-		log_warnx("%s", why.data != NULL ? why.data : "config");
-	else if (site_get(&s, endpoint_name(&s), &why) == NULL &&
-	    why.len > 0)
+	if ((s.cfg = config_load(s.cfg_path, &why)) == NULL) {
+		if (!quiet)
+			log_warnx("%s", why.data != NULL ? why.data : "config");
+	} else if (site_get(&s, endpoint_name(&s), &why) == NULL &&
+	    why.len > 0 && !quiet)
 		log_warnx("%s", why.data);
 	buf_release(&why);
 	/* Open the database now too; a failure is retried per request. */
 	if (s.nsites > 0) {
 		buf_init(&why, 1024);
-		if (site_ledger(&s.sites[0], &why) == NULL)
+		if (site_ledger(&s.sites[0], &why) == NULL && !quiet)
 			log_warnx("%s", why.data);
 		buf_release(&why);
 	}
+	/*
+	 * What would load lazily on the first request (OpenSSL's config and
+	 * providers, the time zone) loads now, before the filter forbids
+	 * what it may need, such as an executable mapping for a module.
+	 */
+	if (hmac_init() == -1)
+		log_warnx("cannot initialise the crypto library");
+	tzset();
 	if (sandbox_enter() == -1)
 		log_warn("cannot enter the sandbox");
 	while ((rc = request_accept(s.src, &s.req)) == 1) {

@@ -46,7 +46,9 @@ int	delivery_digest_id(struct delivery *, const char *, size_t);
 
 /*
  * Runs the handler for a provider until there are no more requests (CGI:
- * after one).  Reads WEBHOOK_CONFIG once.  Returns the exit status.
+ * after one).  The configuration file is WEBHOOK_CONFIG from the
+ * request's variables, else from the environment, else the default; it
+ * is read once per file.  Returns the exit status.
  */
 int	serve(const struct provider *, int argc, char **argv);
 

@@ -214,6 +214,22 @@ match_token(const struct endpoint *ep, const struct header *h,
 		}
 }
 
+/*
+ * A header the request holds more than once.  Web servers join repeated
+ * headers into one value (which then fails to parse); only a broken or
+ * hostile gateway passes two, and then which one was signed is unclear.
+ */
+static int
+repeated(const struct request *req, const char *name)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < req->nheaders; i++)
+		if (strcasecmp(req->headers[i].name, name) == 0)
+			n++;
+	return n > 1;
+}
+
 static int
 check(const struct scheme *sc, long tolerance, const struct endpoint *ep,
     const struct request *req, const struct header *h, time_t now,
@@ -226,6 +242,9 @@ check(const struct scheme *sc, long tolerance, const struct endpoint *ep,
 	size_t			 tslen = 0, nparts;
 	time_t			 t;
 
+	if (repeated(req, sc->header))
+		return set(v, VERDICT_MALFORMED_SIGNATURE, sc->header,
+		    "sent more than once");
 	if (sc->format == SIG_TOKEN) {
 		match_token(ep, h, v);
 		if (!v->signature_ok)
@@ -239,6 +258,9 @@ check(const struct scheme *sc, long tolerance, const struct endpoint *ep,
 		if ((th = request_header(req, sc->ts_header)) == NULL)
 			return set(v, VERDICT_MISSING_TIMESTAMP, sc->ts_header,
 			    NULL);
+		if (repeated(req, sc->ts_header))
+			return set(v, VERDICT_MALFORMED_TIMESTAMP,
+			    sc->ts_header, "sent more than once");
 		ts = th->value;
 		tslen = th->len;
 	}

@@ -1,0 +1,295 @@
+/*
+ * test-ledger: inserting is deduplicating.  (endpoint, delivery_id) is
+ * stored once; the same id under another endpoint is another delivery;
+ * bodies are kept byte for byte (NUL included); a forgotten row may be
+ * inserted again; and a database that cannot be opened says where.
+ * Only ledger.c may include sqlite3.h, so rows are read back through
+ * the ledger's own ledger_claim().
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ledger.h"
+
+struct db {
+	char		 dir[64];
+	char		 path[128];
+	struct ledger	*l;
+};
+
+static void
+db_open(struct db *db)
+{
+	char	 err[256];
+
+	snprintf(db->dir, sizeof(db->dir), "/tmp/test-ledger-XXXXXX");
+	if (mkdtemp(db->dir) == NULL)
+		fail_msg("mkdtemp: cannot make a folder under /tmp");
+	snprintf(db->path, sizeof(db->path), "%s/webhooks.db", db->dir);
+	err[0] = '\0';
+	if ((db->l = ledger_open(db->path, 1, 2000, err, sizeof(err))) ==
+	    NULL)
+		fail_msg("ledger_open: %s", err);
+}
+
+static void
+db_done(struct db *db)
+{
+	char	 p[160];
+
+	ledger_close(db->l);
+	unlink(db->path);
+	snprintf(p, sizeof(p), "%s-wal", db->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", db->path);
+	unlink(p);
+	rmdir(db->dir);
+}
+
+static void
+delivery(struct ledger_new *d, const char *endpoint, const char *id,
+    long long at)
+{
+	memset(d, 0, sizeof(*d));
+	d->endpoint = endpoint;
+	d->delivery_id = id;
+	d->provider = "github";
+	d->event = "push";
+	d->received_at = at;
+	d->headers = "{\"X-GitHub-Event\":\"push\"}";
+	d->headers_len = strlen(d->headers);
+	d->body = "{\"zen\":\"Keep it logically awesome.\"}";
+	d->body_len = strlen(d->body);
+	d->body_sha256 = "00";
+}
+
+static enum ledger_result
+insert(struct db *db, const struct ledger_new *d, long long *rowid)
+{
+	enum ledger_result	 r;
+	char			 err[256];
+
+	err[0] = '\0';
+	r = ledger_insert(db->l, d, rowid, err, sizeof(err));
+	if (r == LEDGER_ERROR)
+		fail_msg("ledger_insert: %s", err);
+	return r;
+}
+
+static void
+test_insert_and_duplicate(void **state)
+{
+	struct db		 db;
+	struct ledger_new	 d;
+	long long		 a = -1, b = -1, c = -1, again = -7;
+
+	(void)state;
+	db_open(&db);
+	delivery(&d, "github", "5f0c9f60", 1000);
+	assert_int_equal(insert(&db, &d, &a), LEDGER_INSERTED);
+	assert_true(a > 0);
+	/* The same delivery again: reported, not stored, rowid untouched. */
+	assert_int_equal(insert(&db, &d, &again), LEDGER_DUPLICATE);
+	assert_int_equal(again, -7);
+	/* Even with another body or time: the id is what counts. */
+	d.body = "changed";
+	d.body_len = 7;
+	d.received_at = 2000;
+	assert_int_equal(insert(&db, &d, &again), LEDGER_DUPLICATE);
+	/* The same id at another endpoint is another delivery. */
+	delivery(&d, "github-staging", "5f0c9f60", 1000);
+	assert_int_equal(insert(&db, &d, &b), LEDGER_INSERTED);
+	assert_true(b != a);
+	/* Ids differing in case only are different ids. */
+	delivery(&d, "github", "5F0C9F60", 1000);
+	assert_int_equal(insert(&db, &d, &c), LEDGER_INSERTED);
+	assert_true(c != a && c != b);
+	db_done(&db);
+}
+
+static void
+test_forget(void **state)
+{
+	struct db		 db;
+	struct ledger_new	 d;
+	long long		 a = -1, b = -1;
+
+	(void)state;
+	db_open(&db);
+	delivery(&d, "stripe", "evt_1", 1000);
+	assert_int_equal(insert(&db, &d, &a), LEDGER_INSERTED);
+	/* Forgotten (the log write failed): the retry is new again. */
+	assert_int_equal(ledger_forget(db.l, a), 0);
+	assert_int_equal(insert(&db, &d, &b), LEDGER_INSERTED);
+	assert_int_equal(insert(&db, &d, &b), LEDGER_DUPLICATE);
+	/* Forgetting a row that is not there is harmless. */
+	assert_int_equal(ledger_forget(db.l, 999999), 0);
+	assert_int_equal(insert(&db, &d, &b), LEDGER_DUPLICATE);
+	db_done(&db);
+}
+
+/* Claims the one due delivery and checks its bytes. */
+static void
+expect_claim(struct db *db, const char *id, const char *body, size_t len)
+{
+	struct ledger_job	 job;
+	char			 err[256];
+
+	err[0] = '\0';
+	if (ledger_claim(db->l, 1LL << 50, 60000, "test", &job, err,
+	    sizeof(err)) != 1)
+		fail_msg("ledger_claim found nothing: %s", err);
+	assert_string_equal(job.delivery_id, id);
+	assert_int_equal(job.body_len, len);
+	if (len > 0)
+		assert_memory_equal(job.body, body, len);
+	assert_string_equal(job.headers, "{\"X-GitHub-Event\":\"push\"}");
+	assert_int_equal(job.headers_len, 25);
+	assert_int_equal(job.attempt, 1);
+	ledger_job_release(&job);
+}
+
+static void
+test_body_bytes(void **state)
+{
+	static const char	 body[] = "\0\x01\xff{\"a\":\"\0\"}\r\n\0";
+	struct db		 db;
+	struct ledger_new	 d;
+	long long		 a;
+	char			*big;
+	size_t			 i;
+
+	(void)state;
+	db_open(&db);
+	/* NUL and bytes that are not UTF-8 come back exactly. */
+	delivery(&d, "iot", "bin", 1000);
+	d.body = body;
+	d.body_len = sizeof(body) - 1;
+	assert_int_equal(insert(&db, &d, &a), LEDGER_INSERTED);
+	expect_claim(&db, "bin", body, sizeof(body) - 1);
+	/* An empty body is kept as empty, not lost. */
+	delivery(&d, "iot", "empty", 2000);
+	d.body = NULL;
+	d.body_len = 0;
+	assert_int_equal(insert(&db, &d, &a), LEDGER_INSERTED);
+	expect_claim(&db, "empty", NULL, 0);
+	/* A megabyte of every byte value. */
+	if ((big = malloc(1 << 20)) == NULL)
+		fail();
+	for (i = 0; i < 1 << 20; i++)
+		big[i] = (char)(i * 7 + i / 256);
+	delivery(&d, "iot", "big", 3000);
+	d.body = big;
+	d.body_len = 1 << 20;
+	assert_int_equal(insert(&db, &d, &a), LEDGER_INSERTED);
+	expect_claim(&db, "big", big, 1 << 20);
+	free(big);
+	db_done(&db);
+}
+
+static void
+test_durable_across_opens(void **state)
+{
+	struct db		 db;
+	struct ledger_new	 d;
+	struct ledger		*second;
+	char			 err[256];
+	long long		 a;
+
+	(void)state;
+	db_open(&db);
+	delivery(&d, "slack", "Ev01", 1000);
+	assert_int_equal(insert(&db, &d, &a), LEDGER_INSERTED);
+	/* Another connection, as another FastCGI process has. */
+	assert_non_null(second = ledger_open(db.path, 0, 2000, err,
+	    sizeof(err)));
+	assert_int_equal(ledger_insert(second, &d, &a, err, sizeof(err)),
+	    LEDGER_DUPLICATE);
+	delivery(&d, "slack", "Ev02", 1000);
+	assert_int_equal(ledger_insert(second, &d, &a, err, sizeof(err)),
+	    LEDGER_INSERTED);
+	ledger_close(second);
+	/* Closed and opened again: everything is still there. */
+	ledger_close(db.l);
+	assert_non_null(db.l = ledger_open(db.path, 1, 2000, err,
+	    sizeof(err)));
+	assert_int_equal(insert(&db, &d, &a), LEDGER_DUPLICATE);
+	delivery(&d, "slack", "Ev01", 1000);
+	assert_int_equal(insert(&db, &d, &a), LEDGER_DUPLICATE);
+	db_done(&db);
+}
+
+static void
+test_open_errors(void **state)
+{
+	struct ledger	*l;
+	char		 err[256], dir[64];
+
+	(void)state;
+	/* A folder that does not exist. */
+	err[0] = '\0';
+	l = ledger_open("/nonexistent-dir/webhooks.db", 1, 100, err,
+	    sizeof(err));
+	assert_null(l);
+	assert_non_null(strstr(err, "/nonexistent-dir/webhooks.db"));
+	/* A path that is a folder. */
+	snprintf(dir, sizeof(dir), "/tmp/test-ledger-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	err[0] = '\0';
+	assert_null(ledger_open(dir, 1, 100, err, sizeof(err)));
+	assert_true(err[0] != '\0');
+	rmdir(dir);
+	ledger_close(NULL);
+}
+
+static void
+test_open_unwritable(void **state)
+{
+	struct ledger	*l;
+	char		 err[256], dir[64], path[128];
+
+	(void)state;
+	/* Nobody, root included, creates files in /proc. */
+	err[0] = '\0';
+	assert_null(ledger_open("/proc/test-ledger.db", 1, 100, err,
+	    sizeof(err)));
+	assert_non_null(strstr(err, "'/proc/test-ledger.db'"));
+	/* A folder without write permission (root would ignore it). */
+	if (geteuid() == 0)
+		return;
+	snprintf(dir, sizeof(dir), "/tmp/test-ledger-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0500), 0);
+	snprintf(path, sizeof(path), "%s/webhooks.db", dir);
+	err[0] = '\0';
+	l = ledger_open(path, 1, 100, err, sizeof(err));
+	chmod(dir, 0700);
+	rmdir(dir);
+	assert_null(l);
+	assert_non_null(strstr(err, path));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_insert_and_duplicate),
+		cmocka_unit_test(test_forget),
+		cmocka_unit_test(test_body_bytes),
+		cmocka_unit_test(test_durable_across_opens),
+		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_open_unwritable),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
