@@ -10,6 +10,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VAR=${VAR:-$ROOT/var}
 PORT=${PORT:-8080}
 BUILD=${WEBHOOK_BUILD:-$ROOT/build}
+# lighttpd needs absolute paths; the test runners pass WEBHOOK_BUILD=build.
+case $BUILD in
+/*) ;;
+*) BUILD=$ROOT/$BUILD ;;
+esac
 ENDPOINTS="github stripe slack zendesk iot"
 CONF=$VAR/webhooks.conf
 
@@ -33,7 +38,7 @@ log_dir = $VAR/log
 state_dir = $VAR/state
 require_https = no
 # The worker runs this for every delivery (see README, processing).
-command = $ROOT/scripts/demo-command.sh
+command = WEBHOOK_DEMO_OUT=$VAR/processed.log $ROOT/scripts/demo-command.sh
 workers = 2
 
 [github]
@@ -68,12 +73,17 @@ CONF
 fi
 
 # lighttpd runs as the invoking user; as root, lighttpd itself is fine
-# but the handlers would be root too, so they get 'nobody' instead.
+# but the handlers would be root too, so they get 'nobody' instead, and
+# so does the worker: the ledger must belong to the user of both.
 user_lines=
+as_user=
 if [ "$(id -u)" = 0 ]; then
 	user_lines='server.username = "nobody"
 server.groupname = "nogroup"'
-	chown -R nobody:nogroup "$VAR/log" "$VAR/state" "$VAR/run"
+	as_user="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+	touch "$VAR/processed.log"
+	chown -R nobody:nogroup "$VAR/log" "$VAR/state" "$VAR/run" \
+	    "$VAR/processed.log"
 	chown nobody:nogroup "$VAR/secrets" "$VAR/secrets"/*.secret
 	chmod 711 "$VAR"
 fi
@@ -125,7 +135,7 @@ lighttpd -D -f "$VAR/lighttpd.conf" &
 pids="$pids $!"
 
 if [ -x "$BUILD/bin/webhook-worker" ]; then
-	WEBHOOK_CONFIG=$CONF "$BUILD/bin/webhook-worker" &
+	WEBHOOK_CONFIG=$CONF $as_user "$BUILD/bin/webhook-worker" &
 	pids="$pids $!"
 fi
 

@@ -132,9 +132,17 @@ sign() {
 	esac
 }
 
+# ledger SQL: runs SQL on the ledger.  A CGI handler may still be closing
+# the database (its last connection checkpoints the WAL) after it has
+# answered; a reader without a busy timeout would get "database is
+# locked" then, as the worker and webhookctl do not.
+ledger() {
+	sqlite3 -cmd '.timeout 5000' "$T/state/webhooks.db" "$1"
+}
+
 # rows ENDPOINT ID: how many ledger rows hold that delivery.
 rows() {
-	sqlite3 "$T/state/webhooks.db" "SELECT count(*) FROM deliveries
+	ledger "SELECT count(*) FROM deliveries
 	    WHERE endpoint = '$1' AND delivery_id = '$2'"
 }
 
@@ -222,11 +230,11 @@ contract_provider() {
 	code=$(post "$url" "$b" "${H[@]}")
 	assert_eq 200 "$code" "$p: 1 MiB body accepted"
 	assert_eq "$(sha256sum <"$b" | cut -d' ' -f1)" \
-	    "$(sqlite3 "$T/state/webhooks.db" "SELECT body_sha256 FROM
+	    "$(ledger "SELECT body_sha256 FROM
 	    deliveries WHERE endpoint = '$p' AND
 	    delivery_id = '$(ledger_id "$p" "$id-1m")'")" \
 	    "$p: ledger digest of the 1 MiB body matches"
-	assert_eq "$(stat -c %s "$b")" "$(sqlite3 "$T/state/webhooks.db" \
+	assert_eq "$(stat -c %s "$b")" "$(ledger \
 	    "SELECT length(body) FROM deliveries WHERE endpoint = '$p' AND
 	    delivery_id = '$(ledger_id "$p" "$id-1m")'")" \
 	    "$p: 1 MiB body stored whole"

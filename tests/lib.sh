@@ -69,12 +69,31 @@ t_cleanup() {
 	for f in "$T"/.servers/*.pids; do
 		[ -e "$f" ] && stop_server "$(basename "$f" .pids)"
 	done
+	t_keep_artifacts
 	if [ "${KEEP_TMP:-0}" = 1 ]; then
 		echo "# $T_NAME: kept $T"
 	else
 		rm -rf "$T"
 	fi
 	exit "$rc"
+}
+
+# t_keep_artifacts: when WEBHOOK_ARTIFACTS names a folder (the runner
+# sets one for the whole suite), copies every log, error output, answer,
+# configuration and secret file of $T there, so that t4099 can search all
+# the suite's logs for every configured secret.
+t_keep_artifacts() {
+	local dest
+
+	[ -n "${WEBHOOK_ARTIFACTS:-}" ] && [ -d "$WEBHOOK_ARTIFACTS" ] ||
+		return 0
+	dest=$WEBHOOK_ARTIFACTS/$(basename "$T")
+	mkdir -p "$dest"
+	(cd "$T" && find . -type f \( -name '*.log' -o -name '*.log.*' \
+	    -o -name '*.err' -o -name '*.out' -o -name 'resp.*' -o \
+	    -name '*resp' -o -name '*.conf' -o -name '*.secret' \) \
+	    -size -200M -exec cp --parents {} "$dest" \; 2>/dev/null)
+	return 0
 }
 
 # t_done: prints the closing line; call it last.
@@ -165,8 +184,9 @@ t_dump_logs() {
 
 # --- environment helpers ----------------------------------------------
 
-# build_helpers: compiles tests/helpers/*.c into $HELPERS when missing or
-# older than the source.
+# build_helpers: builds tests/helpers/*.c into $HELPERS when missing or
+# older than the source, through the Makefile (some link libwebhook.a
+# or libcrypto).
 build_helpers() {
 	local src bin
 
@@ -174,10 +194,9 @@ build_helpers() {
 	for src in "$ROOT"/tests/helpers/*.c; do
 		bin=$HELPERS/$(basename "$src" .c)
 		[ -x "$bin" ] && [ "$bin" -nt "$src" ] && continue
-		# shellcheck disable=SC2046 # pkg-config output is word lists
-		cc -O2 -Wall -Wextra -Werror -o "$bin" "$src" \
-		    $(pkg-config --cflags --libs fcgi) ||
-			fail "build $src"
+		make -s -C "$ROOT" --no-print-directory BUILD=build \
+		    "build/helpers/$(basename "$src" .c)" >"$T/build.log" 2>&1 ||
+			fail "build $src" "$(tail -n 20 "$T/build.log")"
 	done
 }
 

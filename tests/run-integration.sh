@@ -7,6 +7,16 @@ set -u
 cd "$(dirname "$0")/.." || exit 111
 export WEBHOOK_BUILD="${WEBHOOK_BUILD:-build}"
 export WEBHOOK_SAN="${1:-}"
+# Every test leaves its logs and configurations here (lib.sh,
+# t_keep_artifacts) for t4099, which searches them all for secrets.
+if [ -z "${WEBHOOK_ARTIFACTS:-}" ]; then
+	WEBHOOK_ARTIFACTS=$(mktemp -d "${TMPDIR:-/tmp}/webhook-fcgi-artifacts.XXXXXX") ||
+		exit 111
+	trap 'rm -rf "$WEBHOOK_ARTIFACTS"' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+fi
+export WEBHOOK_ARTIFACTS
 pass=0
 for t in tests/integration/t[0-9]*.sh; do
 	name=$(basename "$t" .sh)

@@ -1,0 +1,112 @@
+/*
+ * sandbox-probe: a test fixture, not part of the product.  Enters the
+ * handlers' sandbox exactly as serve() does (sandbox_enter() from
+ * libwebhook.a), then makes one system call named on the command line,
+ * so that tests/integration/t4080-sandbox.sh can show that a forbidden
+ * call is stopped and that the calls a handler needs still work.
+ *
+ * usage: sandbox-probe allowed|execve|socket|fork|mmap-exec|
+ *            mprotect-exec|kill-init|describe
+ *
+ * "allowed" writes, opens, stats, locks, renames and unlinks a file in
+ * the current directory, maps memory and reads the clock, then prints
+ * "survived".  Each other word makes the forbidden call and, should it
+ * return, prints "survived: <call> returned ..." and exits 0; the
+ * sandbox is expected to end the process with status 111 first.
+ */
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+static int
+survived(const char *what, long rc)
+{
+	printf("survived: %s returned %ld (%s)\n", what, rc,
+	    rc == -1 ? strerror(errno) : "no error");
+	return 0;
+}
+
+/* The file and clock calls of a handler, after the filter. */
+static int
+allowed(void)
+{
+	struct timespec	 ts;
+	struct stat	 st;
+	char		*p;
+	int		 fd;
+
+	if ((fd = open("probe.tmp", O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC,
+	    0600)) == -1 || write(fd, "x\n", 2) != 2 ||
+	    flock(fd, LOCK_EX) == -1 || fsync(fd) == -1 ||
+	    fstat(fd, &st) == -1 || stat("probe.tmp", &st) == -1 ||
+	    rename("probe.tmp", "probe.old") == -1 ||
+	    unlink("probe.old") == -1 || close(fd) == -1) {
+		perror("sandbox-probe: file calls");
+		return 1;
+	}
+	if ((p = mmap(NULL, 65536, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED ||
+	    munmap(p, 65536) == -1) {
+		perror("sandbox-probe: mmap");
+		return 1;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	printf("survived\n");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static char	 prog[] = "/bin/true";
+	char		*args[] = { prog, NULL };
+	void		*p;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: sandbox-probe call\n");
+		return 100;
+	}
+	if (strcmp(argv[1], "describe") == 0) {
+		printf("%s\n", sandbox_describe());
+		return 0;
+	}
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (sandbox_enter() == -1) {
+		perror("sandbox-probe: sandbox_enter");
+		return 111;
+	}
+	if (strcmp(argv[1], "allowed") == 0)
+		return allowed();
+	if (strcmp(argv[1], "execve") == 0)
+		return survived("execve", execve(args[0], args, NULL));
+	if (strcmp(argv[1], "socket") == 0)
+		return survived("socket", socket(AF_INET, SOCK_STREAM, 0));
+	if (strcmp(argv[1], "fork") == 0)
+		return survived("fork", (long)fork());
+	if (strcmp(argv[1], "kill-init") == 0)
+		return survived("kill", kill(1, 0));
+	if (strcmp(argv[1], "mmap-exec") == 0) {
+		p = mmap(NULL, 4096, PROT_READ | PROT_EXEC,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		return survived("mmap", p == MAP_FAILED ? -1 : 0);
+	}
+	if (strcmp(argv[1], "mprotect-exec") == 0) {
+		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		return survived("mprotect", p == MAP_FAILED ? -1 :
+		    mprotect(p, 4096, PROT_READ | PROT_EXEC));
+	}
+	fprintf(stderr, "sandbox-probe: unknown call '%s'\n", argv[1]);
+	return 100;
+}

@@ -1,0 +1,387 @@
+/*
+ * webhookctl sign PROVIDER: prints the headers a provider would send
+ * with a body, computed by verify_sign() from the very descriptor the
+ * handler verifies with.  The signing helpers here serve send and
+ * replay --resign too.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bounds.h"
+#include "hmac.h"
+#include "log.h"
+#include "parse.h"
+#include "verify.h"
+#include "ctl.h"
+
+static const char help[] =
+    "Prints the headers PROVIDER would send with the body: Content-Type,\n"
+    "the signature (and timestamp), the delivery id and event headers.\n"
+    "  --secret-file F  read the secret from F (else $WEBHOOK_SECRET, else\n"
+    "                   the first secret of --endpoint)\n"
+    "  --secret S       the secret itself: visible in process listings\n"
+    "  --body-file F    the body; '-' or none: standard input\n"
+    "  --timestamp T    Unix seconds, or the exact text to sign"
+    " (default now)\n"
+    "  --id ID          delivery id for providers sending it in a header\n"
+    "  --event E        event for providers sending it in a header"
+    " (github: push)\n"
+    "  --endpoint E     sign as endpoint E of the configuration (its\n"
+    "                   scheme: required for iot)\n"
+    "  --config F       the configuration (as -c)\n"
+    "  --content-type T the Content-Type (default: guessed from the body)\n";
+
+int
+ctl_signer_init(struct ctl_signer *s, const struct provider *p,
+    const struct endpoint *ep, const char *secret, size_t secretlen)
+{
+	char	 err[256];
+
+	memset(s, 0, sizeof(*s));
+	s->p = p;
+	s->ep = ep;
+	s->secret = secret;
+	s->secretlen = secretlen;
+	if (ep == NULL)
+		s->sc = p->scheme;
+	else if (verify_scheme(p, ep, &s->sc, err, sizeof(err)) == -1) {
+		log_warnx("endpoint '%s': %s", ep->name, err);
+		return -1;
+	}
+	if (s->sc.format == SIG_NONE || s->sc.header == NULL) {
+		log_warnx("%s has no built-in signature scheme: name an"
+		    " endpoint that configures one (signature_header or"
+		    " token_header)", p->name);
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+ctl_id_header(const struct ctl_signer *s)
+{
+	/* Endpoint keys replace the provider's sources as a pair. */
+	if (s->ep != NULL && (s->ep->id_header != NULL ||
+	    s->ep->id_field != NULL))
+		return s->ep->id_header;
+	return s->p->id.header;
+}
+
+const char *
+ctl_event_header(const struct ctl_signer *s)
+{
+	if (s->ep != NULL && (s->ep->event_header != NULL ||
+	    s->ep->event_field != NULL))
+		return s->ep->event_header;
+	return s->p->event.header;
+}
+
+void
+ctl_sign_timestamp(const struct scheme *sc, time_t t, char *out,
+    size_t len)
+{
+	struct tm	 tm;
+
+	out[0] = '\0';
+	if (sc->ts_header == NULL && sc->ts_key == NULL)
+		return;
+	switch (sc->ts_format) {
+	case TS_UNIX_MS:
+		snprintf(out, len, "%lld000", (long long)t);
+		break;
+	case TS_ISO8601:
+		gmtime_r(&t, &tm);
+		strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		break;
+	default:
+		snprintf(out, len, "%lld", (long long)t);
+		break;
+	}
+}
+
+/* n random characters from set into out. */
+static int
+random_chars(const char *set, size_t n, char *out)
+{
+	unsigned char	 r[64];
+	size_t		 i, m = strlen(set);
+
+	if (n > sizeof(r) || hmac_random(r, n) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		out[i] = set[r[i] % m];
+	out[n] = '\0';
+	return 0;
+}
+
+/* An RFC 4122 version 4 UUID, as GitHub's delivery GUIDs. */
+static int
+uuid4(char *out, size_t len)
+{
+	unsigned char	 r[16];
+
+	if (len < 37 || hmac_random(r, sizeof(r)) == -1)
+		return -1;
+	r[6] = (r[6] & 0x0f) | 0x40;
+	r[8] = (r[8] & 0x3f) | 0x80;
+	snprintf(out, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5],
+	    r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+	return 0;
+}
+
+int
+ctl_new_id(const struct provider *p, char *out, size_t len)
+{
+	static const char	 alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789";
+	static const char	 upper[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+	if (len < 40)
+		return -1;
+	/* The shapes the providers use: evt_..., Ev..., numbers, GUIDs. */
+	if (strcmp(p->name, "stripe") == 0) {
+		memcpy(out, "evt_", 4);
+		return random_chars(alnum, 24, out + 4);
+	}
+	if (strcmp(p->name, "slack") == 0) {
+		memcpy(out, "Ev", 2);
+		return random_chars(upper, 10, out + 2);
+	}
+	if (strcmp(p->name, "zendesk") == 0)
+		return random_chars("0123456789", 12, out);
+	return uuid4(out, len);
+}
+
+int
+ctl_sign_headers(const struct ctl_signer *s, const char *body, size_t len,
+    const char *content_type, const char *ts, const char *id,
+    const char *event, struct buf *out)
+{
+	const char	*h;
+
+	if (content_type != NULL &&
+	    buf_printf(out, "Content-Type: %s\n", content_type) == -1)
+		return -1;
+	if (verify_sign(&s->sc, s->secret, s->secretlen, ts, body, len,
+	    out) == -1)
+		return -1;
+	/* GitHub sends its SHA-1 header too, unless the scheme was changed. */
+	if (s->p->legacy.header != NULL &&
+	    s->sc.header == s->p->scheme.header &&
+	    verify_sign(&s->p->legacy, s->secret, s->secretlen, ts, body,
+	    len, out) == -1)
+		return -1;
+	if ((h = ctl_id_header(s)) != NULL && id != NULL &&
+	    buf_printf(out, "%s: %s\n", h, id) == -1)
+		return -1;
+	if ((h = ctl_event_header(s)) != NULL && event != NULL &&
+	    buf_printf(out, "%s: %s\n", h, event) == -1)
+		return -1;
+	return 0;
+}
+
+/* JSON when it looks like JSON, else a form, as providers send them. */
+static const char *
+guess_type(const char *body, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if (body[i] != ' ' && body[i] != '\t' && body[i] != '\r' &&
+		    body[i] != '\n')
+			break;
+	if (i == len || body[i] == '{' || body[i] == '[')
+		return "application/json";
+	return "application/x-www-form-urlencoded";
+}
+
+/* The timestamp to sign: Unix seconds made the scheme's, or as given. */
+static void
+timestamp_arg(const struct scheme *sc, const char *arg, char *out,
+    size_t len)
+{
+	uint64_t	 n;
+
+	if (arg == NULL)
+		ctl_sign_timestamp(sc, time(NULL), out, len);
+	else if (parse_uint(arg, strlen(arg), (uint64_t)1 << 40, &n) == 0)
+		ctl_sign_timestamp(sc, (time_t)n, out, len);
+	else
+		snprintf(out, len, "%s", arg);
+}
+
+/* Where the secret comes from, in order of preference. */
+struct secret_args {
+	const char	*file;
+	const char	*value;
+};
+
+static int
+get_secret(struct ctl *ctl, const struct secret_args *a,
+    const struct endpoint *ep, struct buf *out)
+{
+	const char	*env = getenv("WEBHOOK_SECRET");
+	const char	*v = NULL;
+
+	if (a->file != NULL)
+		return ctl_read_secret(a->file, out);
+	if (a->value != NULL) {
+		log_warnx("%s: warning: --secret is visible to other users"
+		    " in process listings; prefer --secret-file or"
+		    " WEBHOOK_SECRET", ctl->verb);
+		v = a->value;
+	} else if (env != NULL && env[0] != '\0')
+		v = env;
+	buf_init(out, LIMIT_SECRET_LEN + 1);
+	if (v != NULL)
+		return buf_adds(out, v) == -1 ? (log_warnx("secret too long"),
+		    -1) : 0;
+	if (ep != NULL && ep->nsecrets > 0)
+		return buf_add(out, ep->secrets[0].data, ep->secrets[0].len);
+	log_warnx("no secret: give --secret-file, WEBHOOK_SECRET or"
+	    " --endpoint");
+	return -1;
+}
+
+struct sign_args {
+	struct secret_args	 secret;
+	const char		*body_file;
+	const char		*ts;
+	const char		*id;
+	const char		*event;
+	const char		*endpoint;
+	const char		*content_type;
+};
+
+static int
+sign_run(struct ctl *ctl, const struct provider *p, struct sign_args *a)
+{
+	struct ctl_signer	 s;
+	struct endpoint		 ep;
+	struct buf		 secret, body, out;
+	char			 ts[64], id[64];
+	const char		*event = a->event;
+	int			 rc = CTL_FAIL, have_ep = 0;
+
+	buf_init(&body, LIMIT_BODY);
+	buf_init(&out, 64 * 1024);
+	buf_init(&secret, 1);
+	if (a->endpoint != NULL) {
+		if (ctl_endpoint(ctl, a->endpoint, 1, &ep) == -1)
+			goto out;
+		have_ep = 1;
+	}
+	if (have_ep && ctl_endpoint_provider(&ep) != p) {
+		log_warnx("endpoint '%s' is not a %s endpoint", ep.name,
+		    p->name);
+		goto out;
+	}
+	if (get_secret(ctl, &a->secret, have_ep ? &ep : NULL, &secret) == -1)
+		goto out;
+	if (ctl_signer_init(&s, p, have_ep ? &ep : NULL, secret.data,
+	    secret.len) == -1)
+		goto out;
+	if (a->body_file == NULL && isatty(STDIN_FILENO))
+		log_warnx("reading the body from standard input (end it with"
+		    " Ctrl-D), or give --body-file");
+	if (ctl_read_file(a->body_file != NULL ? a->body_file : "-",
+	    &body) == -1)
+		goto out;
+	timestamp_arg(&s.sc, a->ts, ts, sizeof(ts));
+	if (a->id == NULL && ctl_new_id(p, id, sizeof(id)) == -1)
+		goto out;
+	if (event == NULL && strcmp(p->name, "github") == 0)
+		event = "push";
+	if (ctl_sign_headers(&s, body.data, body.len, a->content_type !=
+	    NULL ? a->content_type : guess_type(body.data, body.len),
+	    ts[0] != '\0' ? ts : NULL, a->id != NULL ? a->id : id, event,
+	    &out) == -1) {
+		log_warnx("cannot sign");
+		goto out;
+	}
+	fwrite(out.data, 1, out.len, stdout);
+	rc = CTL_OK;
+out:
+	if (have_ep)
+		config_endpoint_release(&ep);
+	ctl_wipe(&secret);
+	ctl_wipe(&out);
+	buf_release(&body);
+	return rc;
+}
+
+int
+ctl_sign(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		{ "secret-file", required_argument, NULL, 'f' },
+		{ "secret", required_argument, NULL, 's' },
+		{ "body-file", required_argument, NULL, 'b' },
+		{ "timestamp", required_argument, NULL, 't' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "event", required_argument, NULL, 'e' },
+		{ "endpoint", required_argument, NULL, 'E' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "content-type", required_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct provider		*p;
+	struct sign_args		 a;
+	int				 c;
+
+	memset(&a, 0, sizeof(a));
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			a.secret.file = optarg;
+			break;
+		case 's':
+			a.secret.value = optarg;
+			break;
+		case 'b':
+			a.body_file = optarg;
+			break;
+		case 't':
+			a.ts = optarg;
+			break;
+		case 'i':
+			a.id = optarg;
+			break;
+		case 'e':
+			a.event = optarg;
+			break;
+		case 'E':
+			a.endpoint = optarg;
+			break;
+		case 'c':
+			ctl->config_path = optarg;
+			break;
+		case 'T':
+			a.content_type = optarg;
+			break;
+		case 'h':
+			return ctl_help(ctl, help);
+		default:
+			return ctl_usage(ctl);
+		}
+	}
+	if (argc - optind != 1)
+		return ctl_usage(ctl);
+	if ((p = ctl_provider(argv[optind])) == NULL) {
+		log_warnx("unknown provider '%s' (one of %s)", argv[optind],
+		    ctl_provider_names());
+		return CTL_USAGE;
+	}
+	if (a.secret.file != NULL && a.secret.value != NULL) {
+		log_warnx("give --secret-file or --secret, not both");
+		return ctl_usage(ctl);
+	}
+	return sign_run(ctl, p, &a);
+}
