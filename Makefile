@@ -45,10 +45,11 @@ LIB_OBJS  = $(COMMON:%=$(BUILD)/obj/common/%.o)
 CGI       = $(HANDLERS:%=$(BUILD)/cgi-bin/%.fcgi)
 UNIT_BINS = $(UNITS:%=$(BUILD)/tests/test-%)
 HELPERS   = $(BUILD)/helpers/fcgi-echo $(BUILD)/helpers/fcgi-client \
-	$(BUILD)/helpers/hmac-sign $(BUILD)/helpers/sandbox-probe
+	$(BUILD)/helpers/hmac-sign $(BUILD)/helpers/sandbox-probe \
+	$(BUILD)/helpers/sign-many
 
 .PHONY: all check test unit integration asan lint run serve install clean \
-	deps-run deps-check fuzz fuzz-smoke fuzz-build fuzzers soak
+	deps-run deps-check bench fuzz fuzz-smoke fuzz-build fuzzers soak
 
 all: $(CGI) $(WORKER) $(CTL)
 
@@ -110,6 +111,12 @@ deps-run:
 
 deps-check:
 	@sh scripts/deps.sh check
+
+# Figures, not checks: bench/RESULTS.md.  Never part of `make check`.
+bench:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all $(HELPERS)
+	@bash bench/bench.sh
 
 test: lint unit fuzz-smoke integration asan
 

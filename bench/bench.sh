@@ -1,0 +1,371 @@
+#!/usr/bin/env bash
+# bench/bench.sh: `make bench`.  Every target side by side on loopback,
+# behind the same lighttpd with the same process count, in rounds that
+# alternate the targets (so drift of a noisy machine hits all alike);
+# the median of the rounds goes to a table on stdout and to
+# bench/RESULTS.md.  Speed is reported, never asserted: the run fails
+# only when a genuine delivery is not answered 2xx, or when the logs
+# show a delivery lost, failed or counted twice.
+#
+# Knobs (environment): BENCH_ROUNDS (3), BENCH_SECONDS (5),
+# BENCH_THREADS (2), BENCH_CONNECTIONS (16), BENCH_PROCS (4),
+# BENCH_ONLY (a space-separated subset of target names),
+# BENCH_RESULTS (where the report goes; bench/RESULTS.md).
+
+. "$(dirname "$0")/../tests/lib.sh"
+. "$ROOT/bench/peer.sh"
+
+ROUNDS=${BENCH_ROUNDS:-3}
+SECONDS_PER_RUN=${BENCH_SECONDS:-5}
+THREADS=${BENCH_THREADS:-2}
+CONNECTIONS=${BENCH_CONNECTIONS:-16}
+PROCS=${BENCH_PROCS:-4}
+RESULTS=${BENCH_RESULTS:-$ROOT/bench/RESULTS.md}
+CGI=$ROOT/build/cgi-bin
+PAYLOADS=$ROOT/bench/payloads
+
+# name|what is measured: the targets, in the order of the table.
+TARGETS="
+floor|floor: fcgi-echo, 7.3 KiB
+github-relaxed|github 7.3 KiB push, relaxed
+github-durable|github 7.3 KiB push, durable (default)
+stripe-relaxed|stripe 3.1 KiB event, relaxed
+stripe-durable|stripe 3.1 KiB event, durable (default)
+github-mixed|github, 20 % duplicates + 20 % bad signatures, durable
+floor-1m|floor: fcgi-echo, 1 MiB
+github-1m-relaxed|github 1 MiB body, relaxed
+github-1m-durable|github 1 MiB body, durable
+peer-nocmd|adnanh/webhook 2.8.0, HMAC rule, no command
+peer-true|adnanh/webhook 2.8.0, HMAC rule, /bin/true
+floor-cgi|floor as CGI: fcgi-echo, 7.3 KiB
+github-cgi|github as CGI, 7.3 KiB, durable
+"
+
+selected() {
+	[ -z "${BENCH_ONLY:-}" ] && return 0
+	case " $BENCH_ONLY " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+# --- setup ------------------------------------------------------------
+
+setup() {
+	local big_max=$((2 * 1024 * 1024))
+
+	server_dir "$T/log" "$T/state"
+	mkdir -p "$T/runs" "$T/wrk" "$T/in"
+	# A random secret, in files only: never on a command line.
+	(umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' \
+	    >"$T/in/secret")
+	SECRET=$(cat "$T/in/secret")
+	cat >"$T/webhooks.conf" <<EOF
+[global]
+log_dir = $T/log
+state_dir = $T/state
+require_https = no
+log_max_size = 512M
+log_keep = 1
+secret_file = $T/in/secret
+
+[github-relaxed]
+provider = github
+durability = relaxed
+[github-durable]
+provider = github
+[github-mixed]
+provider = github
+[github-cgi]
+provider = github
+[stripe-relaxed]
+provider = stripe
+durability = relaxed
+[stripe-durable]
+provider = stripe
+[github-1m-relaxed]
+provider = github
+durability = relaxed
+max_body = $big_max
+[github-1m-durable]
+provider = github
+max_body = $big_max
+EOF
+	chmod 644 "$T/webhooks.conf"
+	# The handlers run as the server user when we are root.
+	[ "$(id -u)" != 0 ] || chown "$(server_user)" "$T/in/secret"
+	export WEBHOOK_CONFIG=$T/webhooks.conf
+
+	cp "$PAYLOADS/github-push.json" "$T/in/push.json"
+	# 1 MiB: the push with its commit message padded, still valid JSON.
+	python3 - "$PAYLOADS/github-push.json" "$T/in/big.json" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+raw = json.dumps(doc, separators=(",", ":"))
+doc["head_commit"]["message"] += "x" * (1024 * 1024 - len(raw))
+open(sys.argv[2], "w").write(json.dumps(doc, separators=(",", ":")))
+EOF
+	SIG_PUSH=$(hmac_hex sha256 "$SECRET" <"$T/in/push.json")
+	SIG_BIG=$(hmac_hex sha256 "$SECRET" <"$T/in/big.json")
+
+	FCGI_PORT=$(free_port)
+	MAX_PROCS=$PROCS MAX_BODY_BYTES=$big_max ENDPOINTS="
+	    floor:$HELPERS/fcgi-echo floor-1m:$HELPERS/fcgi-echo
+	    github-relaxed:$CGI/github.fcgi github-durable:$CGI/github.fcgi
+	    github-mixed:$CGI/github.fcgi
+	    stripe-relaxed:$CGI/stripe.fcgi stripe-durable:$CGI/stripe.fcgi
+	    github-1m-relaxed:$CGI/github.fcgi
+	    github-1m-durable:$CGI/github.fcgi" \
+	    start_server lighttpd-fcgi "$FCGI_PORT"
+	CGI_PORT=$(free_port)
+	ENDPOINTS="floor-cgi:$HELPERS/fcgi-echo github-cgi:$CGI/github.fcgi" \
+	    start_server lighttpd-cgi "$CGI_PORT"
+	PEER_PORT=$(free_port)
+}
+
+# --- one run ----------------------------------------------------------
+
+# to_ms VALUE: wrk's "1.23ms", "456.00us" or "1.02s" in milliseconds.
+to_ms() {
+	awk -v v="$1" 'BEGIN {
+		n = v + 0
+		if (v ~ /us$/) n /= 1000
+		else if (v ~ /ms$/) n += 0
+		else if (v ~ /m$/) n *= 60000
+		else if (v ~ /s$/) n *= 1000
+		printf "%.2f", n
+	}'
+}
+
+# wrk_run OUT URL MODE BODY SIG PREFIX [TIMESTAMP]: one wrk run; OUT gets
+# "req/s p50_ms p99_ms non2xx requests".
+wrk_run() {
+	local out=$1 url=$2 log=$T/wrk/${1##*/} rps p50 p99 bad reqs
+
+	shift 2
+	wrk -t "$THREADS" -c "$CONNECTIONS" -d "${SECONDS_PER_RUN}s" \
+	    --timeout 10s --latency -s "$ROOT/bench/post.lua" "$url" \
+	    -- "$1" "$2" "$3" "$4" "${5:--}" "$THREADS" >"$log" 2>&1 ||
+	    fail "wrk failed on $url: $(tail -n 3 "$log")"
+	grep -q 'ran out of signatures' "$log" &&
+	    fail "$url: too few precomputed signatures, ids repeated"
+	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$log")
+	p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$log")")
+	p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$log")")
+	bad=$(awk '/Non-2xx/ { print $NF }' "$log")
+	reqs=$(awk '/requests in/ { print $1 }' "$log")
+	bad=${bad:-0}
+	# Socket errors are answers that never came: count them as failures.
+	bad=$((bad + $(awk '/Socket errors/ { gsub(",", "");
+	    n = $4 + $6 + $8 + $10 } END { print n + 0 }' "$log")))
+	echo "$rps $p50 $p99 $bad $reqs" >"$out"
+}
+
+# stripe_signatures PREFIX: precomputes enough unique signed events for
+# one run; prints the timestamp they are signed with.
+stripe_signatures() {
+	local ts
+
+	ts=$(date +%s)
+	"$HELPERS/sign-many" "$T/in/secret" "$PAYLOADS/stripe-event.json" \
+	    "${BENCH_STRIPE_IDS:-300000}" "$1" "$ts" >"$T/in/stripe.sigs"
+	echo "$ts"
+}
+
+# run_target NAME ROUND: measures NAME once into $T/runs/NAME.ROUND.
+run_target() {
+	local name=$1 round=$2 out=$T/runs/$1.$2 prefix=r$2$1 ts
+	local base=http://127.0.0.1:$FCGI_PORT/hooks
+
+	case $name in
+	floor | github-relaxed | github-durable)
+		wrk_run "$out" "$base/$name" github "$T/in/push.json" \
+		    "$SIG_PUSH" "$prefix" ;;
+	github-mixed)
+		wrk_run "$out" "$base/$name" mixed "$T/in/push.json" \
+		    "$SIG_PUSH" "$prefix" ;;
+	stripe-*)
+		ts=$(stripe_signatures "$prefix")
+		wrk_run "$out" "$base/$name" stripe \
+		    "$PAYLOADS/stripe-event.json" "$T/in/stripe.sigs" \
+		    "$prefix" "$ts" ;;
+	floor-1m | github-1m-*)
+		wrk_run "$out" "$base/$name" github "$T/in/big.json" \
+		    "$SIG_BIG" "$prefix" ;;
+	peer-*)
+		peer_start "$PEER_PORT" "${name#peer-}" "$SECRET"
+		wrk_run "$out" "http://127.0.0.1:$PEER_PORT/hooks/github" \
+		    github "$T/in/push.json" "$SIG_PUSH" "$prefix"
+		peer_stop ;;
+	*-cgi)
+		wrk_run "$out" "http://127.0.0.1:$CGI_PORT/hooks/$name" \
+		    github "$T/in/push.json" "$SIG_PUSH" "$prefix" ;;
+	esac
+	# The 1 MiB runs write gigabytes: drop their rows between runs.
+	case $name in
+	github-1m-*) sqlite3 -cmd '.timeout 5000' "$T/state/webhooks.db" \
+	    "DELETE FROM deliveries WHERE endpoint = '$name'" ;;
+	esac
+	printf '  %-20s round %s: %s\n' "$name" "$round" "$(cat "$out")" >&2
+}
+
+# --- figures ----------------------------------------------------------
+
+# median NAME COLUMN: the median over the rounds of one column.
+median() {
+	cat "$T"/runs/"$1".* | awk -v c="$2" '{ print $c }' | sort -g |
+	    awk '{ v[NR] = $1 } END { printf "%s", v[int((NR + 1) / 2)] }'
+}
+
+# total NAME COLUMN: the sum over the rounds of one column.
+total() {
+	cat "$T"/runs/"$1".* | awk -v c="$2" '{ s += $c } END { print s + 0 }'
+}
+
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b;
+	    else printf "-" }'
+}
+
+# floor_of NAME: the target NAME is compared with.
+floor_of() {
+	case $1 in
+	*-cgi) echo floor-cgi ;;
+	*1m*) echo floor-1m ;;
+	*) echo floor ;;
+	esac
+}
+
+# peak_rss NAME: the largest VmHWM (KiB) among the FastCGI processes of
+# endpoint NAME; the sockets tell them apart.
+peak_rss() {
+	local pid max=0 kb
+
+	for pid in $(server_pids lighttpd-fcgi); do
+		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
+		    grep -q fcgi || continue
+		grep -qs "WEBHOOK_ENDPOINT=$1\$" <(tr '\0' '\n' \
+		    <"/proc/$pid/environ" 2>/dev/null) || continue
+		kb=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
+		[ "${kb:-0}" -gt "$max" ] && max=$kb
+	done
+	echo "$max"
+}
+
+# check_logs: what the handlers' logs say must match what wrk saw.
+check_logs() {
+	local name failed dup rejected late problems=0
+
+	for name in github-relaxed github-durable stripe-relaxed \
+	    stripe-durable github-1m-relaxed github-1m-durable github-mixed \
+	    github-cgi; do
+		selected "$name" || continue
+		failed=$(cat "$T/log/$name".log* 2>/dev/null |
+		    grep -c '"verdict":"failed"' || true)
+		dup=$(cat "$T/log/$name".log* 2>/dev/null |
+		    grep -c '"verdict":"duplicate"' || true)
+		rejected=$(cat "$T/log/$name".log* 2>/dev/null |
+		    grep -c '"verdict":"rejected"' || true)
+		if [ "$failed" != 0 ]; then
+			echo "FAIL: $name: $failed deliveries failed" >&2
+			problems=1
+		fi
+		if [ "$name" = github-mixed ]; then
+			# Every non-2xx answer is a bad signature, nothing else.
+			# wrk does not count answers still in flight when it stops.
+			late=$((rejected - $(total "$name" 4)))
+			if [ "$late" -lt 0 ] || [ "$late" -gt $((CONNECTIONS * ROUNDS)) ] ||
+			    [ "$dup" = 0 ]; then
+				echo "FAIL: $name: $rejected rejected in the log," \
+				    "$(total "$name" 4) non-2xx seen, $dup duplicates" >&2
+				problems=1
+			fi
+		elif [ "$dup" != 0 ] || [ "$rejected" != 0 ]; then
+			echo "FAIL: $name: $dup duplicates, $rejected rejected" \
+			    "among unique genuine deliveries" >&2
+			problems=1
+		fi
+	done
+	return "$problems"
+}
+
+# --- the run ----------------------------------------------------------
+
+machine() {
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "- cpu: $(nproc) x $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+	echo "- kernel: $(uname -sr); memory: $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
+	echo "- filesystem of the logs and ledger: $(df -T "$T" | awk 'NR == 2 { print $2 }')"
+	echo "- $(lighttpd -v 2>&1 | head -n 1); wrk $(wrk -v 2>&1 | awk 'NR == 1 { print $2 }'); $(sqlite3 --version | cut -d' ' -f1 | sed 's/^/SQLite /')"
+	echo "- load: wrk -t$THREADS -c$CONNECTIONS -d${SECONDS_PER_RUN}s, $PROCS FastCGI processes per endpoint, median of $ROUNDS alternating rounds"
+}
+
+table() {
+	local line name what rps p50 p99 bad floor peer rss
+
+	peer=$(median peer-nocmd 1)
+	echo "| target | req/s | p50 ms | p99 ms | ratio to floor | ratio to adnanh/webhook | non-2xx | peak RSS |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+	while IFS='|' read -r name what; do
+		[ -n "$name" ] && selected "$name" || continue
+		rps=$(median "$name" 1)
+		p50=$(median "$name" 2)
+		p99=$(median "$name" 3)
+		bad=$(total "$name" 4)
+		floor=$(median "$(floor_of "$name")" 1)
+		case $name in
+		floor* | peer* | *-cgi) rss=- ;;
+		*) rss="$(awk -v k="$(peak_rss "$name")" 'BEGIN { printf "%.1f MiB", k / 1024 }')" ;;
+		esac
+		printf '| %s | %.0f | %s | %s | %s | %s | %s | %s |\n' "$what" \
+		    "$rps" "$p50" "$p99" "$(ratio "$rps" "$floor")" \
+		    "$(ratio "$rps" "$peer")" "$bad" "$rss"
+	done <<<"$TARGETS"
+}
+
+main() {
+	local round line name worker=
+
+	t_init bench
+	setup
+	for round in $(seq 1 "$ROUNDS"); do
+		echo "round $round of $ROUNDS" >&2
+		while IFS='|' read -r name _; do
+			[ -n "$name" ] && selected "$name" || continue
+			run_target "$name" "$round"
+		done <<<"$TARGETS"
+	done
+	if selected worker; then
+		echo "worker" >&2
+		worker=$(bash "$ROOT/bench/worker.sh") ||
+			fail "bench/worker.sh failed"
+	fi
+	{
+		echo "# Benchmark results"
+		echo
+		echo "Written by \`make bench\` (bench/bench.sh); see README.md, Benchmark."
+		echo
+		machine
+		echo
+		table
+		if [ -n "$worker" ]; then
+			echo
+			echo "Worker: $(awk '$1 == "worker_throughput_per_s" { print $2 }' <<<"$worker") deliveries/s through /bin/true" \
+			    "($(awk '$1 == "worker_n" { print $2 }' <<<"$worker") deliveries, workers = $(awk '$1 == "worker_jobs" { print $2 }' <<<"$worker"));" \
+			    "pickup (acceptance to command start) p50 $(awk '$1 == "pickup_p50_ms" { print $2 }' <<<"$worker") ms," \
+			    "p99 $(awk '$1 == "pickup_p99_ms" { print $2 }' <<<"$worker") ms over $(awk '$1 == "pickup_n" { print $2 }' <<<"$worker") deliveries."
+		fi
+	} >"$T/results.md"
+	cat "$T/results.md"
+	check_logs || fail "the logs do not match the load"
+	# Non-2xx for genuine deliveries fail the run; the mixed run's are
+	# its bad signatures, checked against the log above.
+	while IFS='|' read -r name _; do
+		[ -n "$name" ] && selected "$name" || continue
+		[ "$name" = github-mixed ] && continue
+		[ "$(total "$name" 4)" = 0 ] ||
+			fail "$name answered non-2xx to genuine deliveries"
+	done <<<"$TARGETS"
+	cp "$T/results.md" "$RESULTS"
+	echo "written to $RESULTS" >&2
+}
+
+main "$@"
