@@ -3,9 +3,20 @@
  * connection and reused, since a FastCGI process inserts thousands of
  * rows over its life and preparing costs more than the insert.
  */
+#define _GNU_SOURCE		/* F_OFD_SETLKW */
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -14,11 +25,21 @@
 /* Statements of the worker's functions (end of file), made on first use. */
 #define NCACHED	12
 
+/* LEDGER_DEFER: checkpoint once the log holds this many pages (16 MiB). */
+#define CHECKPOINT_FRAMES	4000
+
 struct ledger {
 	sqlite3		*db;
 	sqlite3_stmt	*insert;
 	sqlite3_stmt	*forget;
 	sqlite3_stmt	*cached[NCACHED];
+	long		 timeout_ms;
+	struct timespec	 busy_since;
+	int		 wal_frames;	/* LEDGER_DEFER: WAL size seen last */
+	int		 wal_checkpointed; /* its frames known checkpointed */
+	int		 group_fd;	/* LEDGER_DEFER: <db>-sync, or -1 */
+	uint64_t	*group_seq;	/* its shared counters, see group_sync */
+	int		 group;		/* LEDGER_GROUP: sync in ledger_insert */
 };
 
 static const char schema[] =
@@ -71,30 +92,169 @@ prepare(struct ledger *l, const char *sql, sqlite3_stmt **st, char *err,
 	return 0;
 }
 
+/*
+ * SQLite's own busy_timeout sleeps 1, 2, 5, 10 ... 100 ms between tries,
+ * made for locks held for long.  Our writers hold the lock for tens of
+ * microseconds, so a request that lost the race would sleep a hundred
+ * times longer than needed: poll briefly instead, and give up after
+ * timeout_ms as before.
+ */
+static int
+on_busy(void *arg, int count)
+{
+	struct ledger	*l = arg;
+	struct timespec	 now, pause = { 0, 0 };
+	long long	 waited_us;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (count == 0)
+		l->busy_since = now;
+	waited_us = (long long)(now.tv_sec - l->busy_since.tv_sec) * 1000000 +
+	    (now.tv_nsec - l->busy_since.tv_nsec) / 1000;
+	if (waited_us >= (long long)l->timeout_ms * 1000)
+		return 0;
+	pause.tv_nsec = count < 20 ? 20000 : count < 200 ? 200000 : 2000000;
+	nanosleep(&pause, NULL);
+	return 1;
+}
+
+/* LEDGER_DEFER: notes the log's size after each commit of ours. */
+static int
+on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct ledger	*l = arg;
+
+	(void)db;
+	(void)name;
+	l->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+/*
+ * Group commit.  Handlers commit with synchronous=NORMAL, which writes
+ * the transaction to the write-ahead log without syncing it, and then
+ * sync the log themselves before answering.  One sync covers every
+ * commit written before it starts, so the processes share them: a file
+ * next to the database, <db>-sync, holds two counters in shared memory,
+ * commits announced and commits known synced, and its flock lets one
+ * process sync at a time.  A process announces its commit after it is
+ * written, takes the lock, and syncs only if no sync that started after
+ * its announcement has finished meanwhile; while one process syncs, the
+ * others' commits pile up, and the next sync takes them all.
+ *
+ * Checkpoints under NORMAL sync the log before copying it into the
+ * database, and the database before the log is reused, so a commit is
+ * safe from the moment the log is synced after it.
+ */
+static int
+group_open(struct ledger *l, const char *dbpath, char *err, size_t errlen)
+{
+	char		 path[PATH_MAX];
+	struct stat	 st;
+	void		*p;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s-sync", dbpath) >=
+	    sizeof(path)) {
+		snprintf(err, errlen, "database path too long");
+		return -1;
+	}
+	if ((l->group_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1 || fstat(l->group_fd, &st) == -1 ||
+	    (st.st_size < 4096 && ftruncate(l->group_fd, 4096) == -1) ||
+	    (p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    l->group_fd, 0)) == MAP_FAILED) {
+		snprintf(err, errlen, "cannot open '%s': %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	l->group_seq = p;
+	return 0;
+}
+
+/*
+ * Handlers take turns at writing through a blocking lock on a byte of
+ * the -sync file: the kernel wakes the next one the moment the lock is
+ * free.  SQLite's own lock can only be polled, and with several busy
+ * processes polling costs more than the insert.  The lock is held for
+ * the insert only, which waits for a foreign writer (the worker, a
+ * webhookctl) at most timeout_ms.
+ */
+static int
+writer_lock(struct ledger *l, short type)
+{
+	struct flock	 fl;
+
+	if (l->group_fd == -1)
+		return 0;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 1;
+	fl.l_len = 1;
+	while (fcntl(l->group_fd, F_OFD_SETLKW, &fl) == -1)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+static int
+group_sync(struct ledger *l)
+{
+	sqlite3_file	*wal = NULL;
+	uint64_t	 mine, target;
+	int		 rc = 0;
+
+	/* Our commit is written: a sync that starts from now covers it. */
+	mine = __atomic_add_fetch(&l->group_seq[0], 1, __ATOMIC_SEQ_CST);
+	while (flock(l->group_fd, LOCK_EX) == -1)
+		if (errno != EINTR)
+			return -1;
+	if (__atomic_load_n(&l->group_seq[1], __ATOMIC_SEQ_CST) < mine) {
+		target = __atomic_load_n(&l->group_seq[0], __ATOMIC_SEQ_CST);
+		/* In WAL mode the "journal" is the write-ahead log. */
+		if (sqlite3_file_control(l->db, "main",
+		    SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK ||
+		    wal == NULL || wal->pMethods == NULL ||
+		    wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL) != SQLITE_OK)
+			rc = -1;
+		else
+			__atomic_store_n(&l->group_seq[1], target,
+			    __ATOMIC_SEQ_CST);
+	}
+	flock(l->group_fd, LOCK_UN);
+	return rc;
+}
+
 struct ledger *
-ledger_open(const char *path, int durable, long timeout_ms, char *err,
+ledger_open(const char *path, int flags, long timeout_ms, char *err,
     size_t errlen)
 {
 	struct ledger	*l;
+	int		 full = (flags & LEDGER_FULL) && !(flags & LEDGER_GROUP);
 
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	l->group_fd = -1;
+	l->timeout_ms = timeout_ms;
 	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open '%s': %s", path,
 		    l->db != NULL ? sqlite3_errmsg(l->db) : "out of memory");
 		goto fail;
 	}
-	sqlite3_busy_timeout(l->db, (int)timeout_ms);
+	sqlite3_busy_handler(l->db, on_busy, l);
+	if ((flags & LEDGER_DEFER) && group_open(l, path, err, errlen) == -1)
+		goto fail;
+	l->group = (flags & LEDGER_FULL) && (flags & LEDGER_GROUP);
 	/*
 	 * WAL lets the worker read while handlers write.  FULL makes every
 	 * commit reach the disk before the 200; NORMAL survives a process
-	 * crash but not a power cut.
+	 * crash but not a power cut; group commit syncs after NORMAL.
 	 */
 	if (exec(l, "PRAGMA journal_mode=WAL", err, errlen) == -1 ||
-	    exec(l, durable ? "PRAGMA synchronous=FULL" :
+	    exec(l, full ? "PRAGMA synchronous=FULL" :
 	    "PRAGMA synchronous=NORMAL", err, errlen) == -1 ||
 	    exec(l, schema, err, errlen) == -1 ||
 	    prepare(l, "INSERT INTO deliveries (endpoint, delivery_id,"
@@ -105,10 +265,38 @@ ledger_open(const char *path, int durable, long timeout_ms, char *err,
 	    prepare(l, "DELETE FROM deliveries WHERE id = ?1", &l->forget,
 	    err, errlen) == -1)
 		goto fail;
+	/* A hook of our own replaces SQLite's automatic checkpoints. */
+	if (flags & LEDGER_DEFER)
+		sqlite3_wal_hook(l->db, on_wal_commit, l);
 	return l;
 fail:
 	ledger_close(l);
 	return NULL;
+}
+
+/*
+ * Under load the log often cannot start over after a checkpoint (other
+ * processes still read from it), so its size alone would ask for a
+ * checkpoint after every request: count the frames added since the last
+ * checkpoint this process made or saw being made.
+ */
+void
+ledger_idle(struct ledger *l)
+{
+	int	 frames = -1, done = -1;
+
+	if (l == NULL)
+		return;
+	if (l->wal_frames < l->wal_checkpointed)	/* started over */
+		l->wal_checkpointed = 0;
+	if (l->wal_frames - l->wal_checkpointed < CHECKPOINT_FRAMES)
+		return;
+	/* PASSIVE: never waits for readers or writers; the next one may. */
+	if (sqlite3_wal_checkpoint_v2(l->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    &frames, &done) == SQLITE_OK && done >= 0)
+		l->wal_checkpointed = done;
+	else	/* another process is at it */
+		l->wal_checkpointed = l->wal_frames;
 }
 
 void
@@ -123,6 +311,10 @@ ledger_close(struct ledger *l)
 	for (i = 0; i < NCACHED; i++)
 		sqlite3_finalize(l->cached[i]);
 	sqlite3_close(l->db);
+	if (l->group_seq != NULL)
+		munmap(l->group_seq, 4096);
+	if (l->group_fd != -1)
+		close(l->group_fd);
 	free(l);
 }
 
@@ -143,12 +335,27 @@ ledger_insert(struct ledger *l, const struct ledger_new *d, long long *rowid,
 	sqlite3_bind_blob(st, 7, d->body_len > 0 ? d->body : "",
 	    (int)d->body_len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, d->body_sha256, -1, SQLITE_STATIC);
+	if (writer_lock(l, F_WRLCK) == -1) {
+		snprintf(err, errlen, "cannot lock the ledger: %s",
+		    strerror(errno));
+		sqlite3_clear_bindings(st);
+		return LEDGER_ERROR;
+	}
 	rc = sqlite3_step(st);
+	writer_lock(l, F_UNLCK);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE) {
 		snprintf(err, errlen, "ledger insert failed: %s",
 		    sqlite3_errstr(rc));
+		return LEDGER_ERROR;
+	}
+	/* A duplicate is acknowledged too: its first row must be on disk. */
+	if (l->group && group_sync(l) == -1) {
+		snprintf(err, errlen, "cannot sync the ledger to disk: %s",
+		    strerror(errno));
+		if (sqlite3_changes(l->db) > 0)
+			ledger_forget(l, sqlite3_last_insert_rowid(l->db));
 		return LEDGER_ERROR;
 	}
 	if (sqlite3_changes(l->db) == 0)

@@ -38,19 +38,32 @@ enum ledger_result {
 	LEDGER_ERROR,		/* nothing was stored */
 };
 
+/* How ledger_open() makes commits durable; flags, or-ed. */
+#define LEDGER_FULL	0x1	/* each commit on disk before it returns */
+#define LEDGER_GROUP	0x2	/* with FULL: one sync serves many commits */
+#define LEDGER_DEFER	0x4	/* checkpoints wait for ledger_idle() */
+
 /*
- * Opens (creating if needed) the database at path.  durable selects
- * synchronous=FULL, so a commit is on disk before it returns; otherwise
- * NORMAL.  timeout_ms bounds waiting on another writer's lock.  Returns
- * NULL with a reason in err.  Caller closes with ledger_close().
+ * Opens (creating if needed) the database at path.  Without LEDGER_FULL
+ * a commit survives a crash of the process but not of the machine
+ * (synchronous=NORMAL).  LEDGER_FULL alone is SQLite's synchronous=FULL,
+ * one sync per commit.  LEDGER_FULL | LEDGER_GROUP gives the same
+ * guarantee to ledger_insert() with syncs shared among all processes on
+ * the database (group commit, see ledger.c): the handlers' mode.
+ * LEDGER_DEFER moves checkpoints out of commits into ledger_idle(), for
+ * a caller that has idle moments between requests.  timeout_ms bounds
+ * waiting on another writer's lock.  Returns NULL with a reason in err.
+ * Caller closes with ledger_close().
  */
-struct ledger	*ledger_open(const char *path, int durable, long timeout_ms,
+struct ledger	*ledger_open(const char *path, int flags, long timeout_ms,
 		    char *err, size_t errlen);
 void		 ledger_close(struct ledger *);
 
 /*
  * Stores a delivery as 'queued'.  Returns LEDGER_INSERTED with its row id
  * in *rowid, LEDGER_DUPLICATE, or LEDGER_ERROR with a reason in err.
+ * With LEDGER_FULL, the row (for a duplicate, the row first stored) is
+ * on disk when the call returns.
  */
 enum ledger_result ledger_insert(struct ledger *, const struct ledger_new *,
 		    long long *rowid, char *err, size_t errlen);
@@ -61,6 +74,12 @@ enum ledger_result ledger_insert(struct ledger *, const struct ledger_new *,
  * Returns 0 or -1.
  */
 int		 ledger_forget(struct ledger *, long long rowid);
+
+/*
+ * Work that can wait for a moment without a request: with LEDGER_DEFER,
+ * a checkpoint once the write-ahead log has grown past a few megabytes.
+ */
+void		 ledger_idle(struct ledger *);
 
 /*
  * The worker's side.  A delivery goes queued -> running (claimed under a

@@ -202,8 +202,10 @@ site_ledger(struct site *site, struct buf *why)
 		buf_adds(why, "state_dir too long");
 		return NULL;
 	}
-	site->ledger = ledger_open(path, site->ep.durability ==
-	    DURABILITY_FULL, site->ep.db_timeout, err, sizeof(err));
+	/* Group commit and checkpoints between requests: see ledger.c. */
+	site->ledger = ledger_open(path, LEDGER_DEFER |
+	    (site->ep.durability == DURABILITY_FULL ? LEDGER_FULL |
+	    LEDGER_GROUP : 0), site->ep.db_timeout, err, sizeof(err));
 	if (site->ledger == NULL)
 		buf_adds(why, err);
 	return site->ledger;
@@ -550,6 +552,16 @@ process(struct server *s, struct site *site)
 	store(s, site);
 }
 
+/* Between requests, once the answer is gone. */
+static void
+sites_idle(struct server *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->nsites; i++)
+		ledger_idle(s->sites[i].ledger);
+}
+
 static void
 sites_release(struct server *s)
 {
@@ -758,6 +770,7 @@ serve(const struct provider *p, int argc, char **argv)
 		delivery_reset(&s.d, &s.req);
 		handle(&s);
 		request_finish(s.src, &s.req);
+		sites_idle(&s);
 	}
 	if (rc == -1)
 		log_warn("accept failed");

@@ -3,6 +3,9 @@
  * stored once; the same id under another endpoint is another delivery;
  * bodies are kept byte for byte (NUL included); a forgotten row may be
  * inserted again; and a database that cannot be opened says where.
+ * The handlers' modes: group commit syncs every commit, duplicates
+ * included, through counters shared by all connections; deferred
+ * checkpoints wait for ledger_idle().
  * Only ledger.c may include sqlite3.h, so rows are read back through
  * the ledger's own ledger_claim().
  */
@@ -52,6 +55,8 @@ db_done(struct db *db)
 	snprintf(p, sizeof(p), "%s-wal", db->path);
 	unlink(p);
 	snprintf(p, sizeof(p), "%s-shm", db->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-sync", db->path);
 	unlink(p);
 	rmdir(db->dir);
 }
@@ -229,6 +234,106 @@ test_durable_across_opens(void **state)
 	db_done(&db);
 }
 
+/* The group commit counters: [0] commits announced, [1] synced up to. */
+static void
+group_counters(const struct db *db, uint64_t seq[2])
+{
+	char	 p[160];
+	FILE	*fp;
+
+	snprintf(p, sizeof(p), "%s-sync", db->path);
+	assert_non_null(fp = fopen(p, "rb"));
+	assert_int_equal(fread(seq, sizeof(uint64_t), 2, fp), 2);
+	fclose(fp);
+}
+
+static struct ledger *
+open_mode(const struct db *db, int flags)
+{
+	struct ledger	*l;
+	char		 err[256];
+
+	err[0] = '\0';
+	if ((l = ledger_open(db->path, flags, 2000, err, sizeof(err))) == NULL)
+		fail_msg("ledger_open: %s", err);
+	return l;
+}
+
+static void
+test_group_commit(void **state)
+{
+	struct db		 db;
+	struct ledger		*other;
+	struct ledger_new	 d;
+	uint64_t		 seq[2];
+	long long		 a = 0, b = 0;
+	int			 mode = LEDGER_FULL | LEDGER_GROUP | LEDGER_DEFER;
+
+	(void)state;
+	db_open(&db);
+	ledger_close(db.l);
+	/* Two connections stand for two handler processes. */
+	db.l = open_mode(&db, mode);
+	other = open_mode(&db, mode);
+	delivery(&d, "github", "g-1", 1000);
+	assert_int_equal(insert(&db, &d, &a), LEDGER_INSERTED);
+	group_counters(&db, seq);
+	assert_true(seq[0] == 1 && seq[1] == 1);
+	/* The other connection's commit goes through the same counters. */
+	delivery(&d, "github", "g-2", 1000);
+	assert_int_equal(ledger_insert(other, &d, &b, NULL, 0),
+	    LEDGER_INSERTED);
+	assert_true(b > a);
+	group_counters(&db, seq);
+	assert_true(seq[0] == 2 && seq[1] == 2);
+	/* A duplicate is acknowledged, so it waits for a sync as well. */
+	delivery(&d, "github", "g-1", 1000);
+	assert_int_equal(ledger_insert(other, &d, &b, NULL, 0),
+	    LEDGER_DUPLICATE);
+	group_counters(&db, seq);
+	assert_true(seq[0] == 3 && seq[1] == 3);
+	ledger_close(other);
+	db_done(&db);
+}
+
+static long long
+file_size(const char *path)
+{
+	struct stat	 st;
+
+	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+static void
+test_checkpoint_deferred(void **state)
+{
+	static char		 body[8000];
+	struct db		 db;
+	struct ledger_new	 d;
+	char			 id[32];
+	long long		 row, before;
+	int			 i;
+
+	(void)state;
+	db_open(&db);
+	ledger_close(db.l);
+	db.l = open_mode(&db, LEDGER_DEFER);
+	memset(body, 'x', sizeof(body));
+	/* About 6 pages each: past the 4000-page threshold, no checkpoint. */
+	for (i = 0; i < 800; i++) {
+		snprintf(id, sizeof(id), "c-%d", i);
+		delivery(&d, "github", id, 1000 + i);
+		d.body = body;
+		d.body_len = sizeof(body);
+		assert_int_equal(insert(&db, &d, &row), LEDGER_INSERTED);
+	}
+	before = file_size(db.path);
+	assert_true(before >= 0 && before < 1024 * 1024);
+	ledger_idle(db.l);
+	assert_true(file_size(db.path) > 4 * 1024 * 1024);
+	db_done(&db);
+}
+
 static void
 test_open_errors(void **state)
 {
@@ -287,6 +392,8 @@ main(void)
 		cmocka_unit_test(test_forget),
 		cmocka_unit_test(test_body_bytes),
 		cmocka_unit_test(test_durable_across_opens),
+		cmocka_unit_test(test_group_commit),
+		cmocka_unit_test(test_checkpoint_deferred),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_open_unwritable),
 	};
