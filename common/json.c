@@ -194,57 +194,71 @@ json_utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
+/*
+ * The escaped length of s, or 0 when s is not valid UTF-8.  A first pass
+ * that only counts lets the second reserve once and write in place: a
+ * log record escapes whole bodies, where a call per quote (JSON bodies
+ * are full of them) cost more than the rest of the record.
+ */
+static size_t
+escaped_len(const unsigned char *p, size_t len)
+{
+	size_t	 i = 0, out = 2, n;
+
+	while (i < len) {
+		if (p[i] >= 0x20 && p[i] < 0x80) {
+			out += p[i] == '"' || p[i] == '\\' ? 2 : 1;
+			i++;
+		} else if (p[i] < 0x20) {
+			out += p[i] == '\n' || p[i] == '\r' || p[i] == '\t' ?
+			    2 : 6;
+			i++;
+		} else {
+			if ((n = utf8_seq(p + i, len - i)) == 0)
+				return 0;
+			out += n;
+			i += n;
+		}
+	}
+	return out;
+}
+
 int
 json_add_string(struct buf *out, const char *s, size_t len)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 start = out->len, i = 0, run, n;
-	char			 esc[6];
+	size_t			 i, need;
+	char			*w;
 
-	/* Worst case is six bytes per input byte; reserve once. */
-	if (buf_reserve(out, len + 2) == -1 || buf_addc(out, '"') == -1)
-		goto fail;
-	while (i < len) {
-		/* Copy runs of bytes that need no escape in one go. */
-		for (run = i; run < len && p[run] >= 0x20 && p[run] < 0x80 &&
-		    p[run] != '"' && p[run] != '\\'; run++)
-			;
-		if (run > i && buf_add(out, s + i, run - i) == -1)
-			goto fail;
-		if ((i = run) == len)
-			break;
-		if (p[i] >= 0x80) {
-			if ((n = utf8_seq(p + i, len - i)) == 0 ||
-			    buf_add(out, s + i, n) == -1)
-				goto fail;
-			i += n;
+	if ((need = escaped_len(p, len)) == 0 || buf_reserve(out, need) == -1)
+		return -1;
+	w = out->data + out->len;
+	*w++ = '"';
+	for (i = 0; i < len; i++) {
+		if (p[i] >= 0x20 && p[i] != '"' && p[i] != '\\') {
+			*w++ = s[i];	/* UTF-8 was checked by escaped_len */
 			continue;
 		}
-		esc[0] = '\\';
+		*w++ = '\\';
 		switch (p[i]) {
-		case '"':  esc[1] = '"';  n = 2; break;
-		case '\\': esc[1] = '\\'; n = 2; break;
-		case '\n': esc[1] = 'n';  n = 2; break;
-		case '\r': esc[1] = 'r';  n = 2; break;
-		case '\t': esc[1] = 't';  n = 2; break;
+		case '"':  *w++ = '"';  break;
+		case '\\': *w++ = '\\'; break;
+		case '\n': *w++ = 'n';  break;
+		case '\r': *w++ = 'r';  break;
+		case '\t': *w++ = 't';  break;
 		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[p[i] >> 4];
-			esc[5] = hex[p[i] & 0xf];
-			n = 6;
+			memcpy(w, "u00", 3);
+			w[3] = hex[p[i] >> 4];
+			w[4] = hex[p[i] & 0xf];
+			w += 5;
 			break;
 		}
-		if (buf_add(out, esc, n) == -1)
-			goto fail;
-		i++;
 	}
-	if (buf_addc(out, '"') == -1)
-		goto fail;
+	*w++ = '"';
+	out->len += need;
+	out->data[out->len] = '\0';
 	return 0;
-fail:
-	buf_truncate(out, start);
-	return -1;
 }
 
 int

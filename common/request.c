@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -194,8 +195,10 @@ request_read_body(struct request_src *src, struct request *req)
 	ssize_t	 n;
 	int	 m;
 
-	if (req->content_length <= 0)
+	if (req->content_length <= 0) {
+		req->body_read = 1;
 		return 0;
+	}
 	want = (size_t)req->content_length;
 	if (buf_reserve(&req->body, want) == -1)
 		return -1;
@@ -219,6 +222,7 @@ request_read_body(struct request_src *src, struct request *req)
 	req->body.data[got] = '\0';
 	if (src->cgi)
 		src->consumed = (long long)got;
+	req->body_read = got == want;
 	return got == want ? 0 : -1;
 }
 
@@ -279,8 +283,22 @@ request_finish(struct request_src *src, struct request *req)
 {
 	if (src->cgi)
 		drain_cgi_body(src, req);
-	else
+	else {
+		/*
+		 * libfcgi closes gracefully: shutdown, then wait up to 2 s
+		 * for the server to close its end, so that input still
+		 * unread cannot turn into a reset that loses the answer.
+		 * The process takes no request meanwhile, and under load
+		 * that wait is longer than the request.  With the input
+		 * read to its end there is nothing to reset for: a
+		 * detached request is closed at once.
+		 */
+		if (FCGX_HasSeenEOF(src->fcgx.in) == EOF ||
+		    (req->body_read && FCGX_GetChar(src->fcgx.in) == EOF))
+			FCGX_Detach(&src->fcgx);
 		FCGX_Finish_r(&src->fcgx);
+	}
+	req->body_read = 0;
 	/*
 	 * Keep the body's memory for the next request, unless a large body
 	 * grew it: a FastCGI process should not hold megabytes while idle.

@@ -41,6 +41,7 @@ struct request {
 	const char		*content_type;	/* or NULL */
 	int			 https;		/* HTTPS=on from the server */
 	long long		 content_length; /* -1 when absent */
+	int			 body_read;	/* all of it, by request_read_body */
 	enum request_problem	 problem;	/* first problem found */
 	struct header		 headers[LIMIT_HEADERS];
 	size_t			 nheaders;
