@@ -298,3 +298,20 @@ contract_unwritable() {
 	code=$(post "$3/hooks/github" "$b" "${H[@]}")
 	assert_eq 200 "$code" "the provider's retry is accepted once writable"
 }
+
+# ctl_setup: the setup of the webhookctl tests: $CTL, $port, the contract
+# configuration, and lighttpd (FastCGI, one process each) serving every
+# provider at $base/<provider>.
+ctl_setup() {
+	local p eps=
+
+	CTL=$BUILD_DIR/bin/webhookctl
+	[ -x "$CTL" ] || fail "no $CTL: build it first"
+	contract_config
+	port=$(free_port)
+	base=http://127.0.0.1:$port/hooks
+	for p in $PROVIDERS; do
+		eps="$eps $p:$CGI_DIR/$p.fcgi"
+	done
+	MAX_PROCS=1 ENDPOINTS=$eps start_server lighttpd-fcgi "$port"
+}

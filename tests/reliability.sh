@@ -110,3 +110,17 @@ gh_delivery() {
 	make_body github "$1" "$2"
 	sign github "$2" "$(secret_of github)" "$1"
 }
+
+# busy_pair_start PORT: the setup of the load tests (t4010, t4050): the
+# contract configuration with a log rotating every 256 KiB, and lighttpd
+# on PORT with 4 FastCGI processes for each of github and stripe.
+busy_pair_start() {
+	contract_config
+	cat >>"$T/webhooks.conf" <<CONF
+[global]
+log_max_size = 256k
+log_keep = 1000
+CONF
+	MAX_PROCS=4 ENDPOINTS="github:$CGI_DIR/github.fcgi \
+stripe:$CGI_DIR/stripe.fcgi" start_server lighttpd-fcgi "$1"
+}

@@ -7,16 +7,7 @@
 . "$(dirname "$0")/../contract.sh"
 t_init ctl-sign-send
 
-CTL=$BUILD_DIR/bin/webhookctl
-[ -x "$CTL" ] || fail "no $CTL: build it first"
-contract_config
-port=$(free_port)
-base=http://127.0.0.1:$port/hooks
-eps=
-for p in $PROVIDERS; do
-	eps="$eps $p:$CGI_DIR/$p.fcgi"
-done
-MAX_PROCS=1 ENDPOINTS=$eps start_server lighttpd-fcgi "$port"
+ctl_setup
 
 # hdr NAME TEXT: the value of header NAME in "Name: value" lines.
 hdr() {

@@ -8,16 +8,7 @@
 . "$(dirname "$0")/../contract.sh"
 t_init ctl-explain
 
-CTL=$BUILD_DIR/bin/webhookctl
-[ -x "$CTL" ] || fail "no $CTL: build it first"
-contract_config
-port=$(free_port)
-base=http://127.0.0.1:$port/hooks
-eps=
-for p in $PROVIDERS; do
-	eps="$eps $p:$CGI_DIR/$p.fcgi"
-done
-MAX_PROCS=1 ENDPOINTS=$eps start_server lighttpd-fcgi "$port"
+ctl_setup
 gh=$(secret_of github)
 
 # explain_json ID: explain's JSON in $j, its exit status in $rc.

@@ -18,17 +18,10 @@
 . "$(dirname "$0")/../reliability.sh"
 t_init sigkill
 build_helpers
-contract_config
-cat >>"$T/webhooks.conf" <<CONF
-[global]
-log_max_size = 256k
-log_keep = 1000
-CONF
 N=${KILL_N:-400}
 KILLS=${KILLS:-8}
 port=$(free_port)
-MAX_PROCS=4 ENDPOINTS="github:$CGI_DIR/github.fcgi \
-stripe:$CGI_DIR/stripe.fcgi" start_server lighttpd-fcgi "$port"
+busy_pair_start "$port"
 lighttpd=$(server_pid lighttpd-fcgi)
 
 # Each request as a curl config; its output line is "STATUS ENDPOINT ID".

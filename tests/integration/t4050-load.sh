@@ -18,17 +18,10 @@
 . "$(dirname "$0")/../reliability.sh"
 t_init load
 build_helpers
-contract_config
-cat >>"$T/webhooks.conf" <<CONF
-[global]
-log_max_size = 256k
-log_keep = 1000
-CONF
 N=${LOAD_N:-2000}
 PAR=${LOAD_P:-32}
 port=$(free_port)
-MAX_PROCS=4 ENDPOINTS="github:$CGI_DIR/github.fcgi \
-stripe:$CGI_DIR/stripe.fcgi" start_server lighttpd-fcgi "$port"
+busy_pair_start "$port"
 base=http://127.0.0.1:$port/hooks
 ts=$(date +%s)
 
