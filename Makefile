@@ -67,9 +67,21 @@ $(LIB): $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJS)
 
+# STATIC_LIBS=1 links the handlers with the libraries' archives (libc
+# stays shared).  In CGI mode, where every request starts a process,
+# that saves the dynamic linking of OpenSSL and SQLite (~2.5 ms a
+# request, see bench/RESULTS.md); the price is a rebuild for every
+# security update of those libraries.  FastCGI gains nothing from it.
+ifeq ($(STATIC_LIBS),1)
+HANDLER_LIBS = -Wl,-Bstatic -lfcgi -lcrypto -ljson-c -lsqlite3 -linih \
+	-lseccomp -Wl,-Bdynamic -lm -pthread -ldl
+else
+HANDLER_LIBS = $(PKG_LIBS)
+endif
+
 $(BUILD)/cgi-bin/%.fcgi: $(BUILD)/obj/handlers/%.o $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(HANDLER_LIBS)
 
 $(BUILD)/bin/webhook-worker: $(BUILD)/obj/tools/webhook-worker.o $(LIB)
 	@mkdir -p $(@D)

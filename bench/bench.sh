@@ -39,6 +39,7 @@ peer-nocmd|adnanh/webhook 2.8.0, HMAC rule, no command
 peer-true|adnanh/webhook 2.8.0, HMAC rule, /bin/true
 floor-cgi|floor as CGI: fcgi-echo, 7.3 KiB
 github-cgi|github as CGI, 7.3 KiB, durable
+github-cgi-static|github as CGI, libraries linked statically (STATIC_LIBS=1)
 "
 
 selected() {
@@ -75,6 +76,8 @@ provider = github
 [github-mixed]
 provider = github
 [github-cgi]
+provider = github
+[github-cgi-static]
 provider = github
 [stripe-relaxed]
 provider = stripe
@@ -116,7 +119,10 @@ EOF
 	    github-1m-durable:$CGI/github.fcgi" \
 	    start_server lighttpd-fcgi "$FCGI_PORT"
 	CGI_PORT=$(free_port)
-	ENDPOINTS="floor-cgi:$HELPERS/fcgi-echo github-cgi:$CGI/github.fcgi" \
+	make -s -C "$ROOT" BUILD=build/static STATIC_LIBS=1 \
+	    build/static/cgi-bin/github.fcgi >&2
+	ENDPOINTS="floor-cgi:$HELPERS/fcgi-echo github-cgi:$CGI/github.fcgi
+	    github-cgi-static:$ROOT/build/static/cgi-bin/github.fcgi" \
 	    start_server lighttpd-cgi "$CGI_PORT"
 	PEER_PORT=$(free_port)
 }
@@ -195,7 +201,7 @@ run_target() {
 		wrk_run "$out" "http://127.0.0.1:$PEER_PORT/hooks/github" \
 		    github "$T/in/push.json" "$SIG_PUSH" "$prefix"
 		peer_stop ;;
-	*-cgi)
+	*-cgi | *-cgi-static)
 		wrk_run "$out" "http://127.0.0.1:$CGI_PORT/hooks/$name" \
 		    github "$T/in/push.json" "$SIG_PUSH" "$prefix" ;;
 	esac
@@ -228,26 +234,29 @@ ratio() {
 # floor_of NAME: the target NAME is compared with.
 floor_of() {
 	case $1 in
-	*-cgi) echo floor-cgi ;;
+	*-cgi | *-cgi-static) echo floor-cgi ;;
 	*1m*) echo floor-1m ;;
 	*) echo floor ;;
 	esac
 }
 
-# peak_rss NAME: the largest VmHWM (KiB) among the FastCGI processes of
-# endpoint NAME; the sockets tell them apart.
+# peak_rss NAME: "VmHWM RssAnon" (KiB) of the FastCGI process of endpoint
+# NAME with the largest VmHWM; the environment tells them apart.  Most
+# of VmHWM is library code shared by every process; RssAnon is what the
+# process holds of its own.
 peak_rss() {
-	local pid max=0 kb
+	local pid max=0 anon=0 kb
 
 	for pid in $(server_pids lighttpd-fcgi); do
-		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
-		    grep -q fcgi || continue
-		grep -qs "WEBHOOK_ENDPOINT=$1\$" <(tr '\0' '\n' \
+		grep -qs "^WEBHOOK_ENDPOINT=$1\$" <(tr '\0' '\n' \
 		    <"/proc/$pid/environ" 2>/dev/null) || continue
 		kb=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
-		[ "${kb:-0}" -gt "$max" ] && max=$kb
+		if [ "${kb:-0}" -gt "$max" ]; then
+			max=$kb
+			anon=$(awk '/^RssAnon/ { print $2 }' "/proc/$pid/status")
+		fi
 	done
-	echo "$max"
+	echo "$max $anon"
 }
 
 # check_logs: what the handlers' logs say must match what wrk saw.
@@ -256,7 +265,7 @@ check_logs() {
 
 	for name in github-relaxed github-durable stripe-relaxed \
 	    stripe-durable github-1m-relaxed github-1m-durable github-mixed \
-	    github-cgi; do
+	    github-cgi github-cgi-static; do
 		selected "$name" || continue
 		failed=$(cat "$T/log/$name".log* 2>/dev/null |
 		    grep -c '"verdict":"failed"' || true)
@@ -302,7 +311,7 @@ table() {
 	local line name what rps p50 p99 bad floor peer rss
 
 	peer=$(median peer-nocmd 1)
-	echo "| target | req/s | p50 ms | p99 ms | ratio to floor | ratio to adnanh/webhook | non-2xx | peak RSS |"
+	echo "| target | req/s | p50 ms | p99 ms | ratio to floor | ratio to adnanh/webhook | non-2xx | peak RSS (private) |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 	while IFS='|' read -r name what; do
 		[ -n "$name" ] && selected "$name" || continue
@@ -312,8 +321,9 @@ table() {
 		bad=$(total "$name" 4)
 		floor=$(median "$(floor_of "$name")" 1)
 		case $name in
-		floor* | peer* | *-cgi) rss=- ;;
-		*) rss="$(awk -v k="$(peak_rss "$name")" 'BEGIN { printf "%.1f MiB", k / 1024 }')" ;;
+		floor* | peer* | *-cgi | *-cgi-static) rss=- ;;
+		*) rss=$(peak_rss "$name" | awk '{ printf "%.1f (%.1f) MiB",
+		    $1 / 1024, $2 / 1024 }') ;;
 		esac
 		printf '| %s | %.0f | %s | %s | %s | %s | %s | %s |\n' "$what" \
 		    "$rps" "$p50" "$p99" "$(ratio "$rps" "$floor")" \
