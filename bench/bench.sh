@@ -205,10 +205,14 @@ run_target() {
 		wrk_run "$out" "http://127.0.0.1:$CGI_PORT/hooks/$name" \
 		    github "$T/in/push.json" "$SIG_PUSH" "$prefix" ;;
 	esac
-	# The 1 MiB runs write gigabytes: drop their rows between runs.
+	# The 1 MiB runs write gigabytes: drop their rows between runs,
+	# once the requests wrk left in flight are done (a delete holding
+	# the lock past db_timeout would fail them).
 	case $name in
-	github-1m-*) sqlite3 -cmd '.timeout 5000' "$T/state/webhooks.db" \
-	    "DELETE FROM deliveries WHERE endpoint = '$name'" ;;
+	github-1m-*)
+		sleep 3
+		sqlite3 -cmd '.timeout 5000' "$T/state/webhooks.db" \
+		    "DELETE FROM deliveries WHERE endpoint = '$name'" ;;
 	esac
 	printf '  %-20s round %s: %s\n' "$name" "$round" "$(cat "$out")" >&2
 }
@@ -274,7 +278,9 @@ check_logs() {
 		rejected=$(cat "$T/log/$name".log* 2>/dev/null |
 		    grep -c '"verdict":"rejected"' || true)
 		if [ "$failed" != 0 ]; then
-			echo "FAIL: $name: $failed deliveries failed" >&2
+			echo "FAIL: $name: $failed deliveries failed:" >&2
+			cat "$T/log/$name".log* | grep '"verdict":"failed"' |
+			    grep -o '"reason":"[^"]*"' | sort | uniq -c >&2
 			problems=1
 		fi
 		if [ "$name" = github-mixed ]; then
@@ -351,11 +357,31 @@ main() {
 	{
 		echo "# Benchmark results"
 		echo
-		echo "Written by \`make bench\` (bench/bench.sh); see README.md, Benchmark."
+		echo "Written by \`make bench\` (bench/bench.sh); README.md, Benchmark, reads it."
 		echo
 		machine
 		echo
 		table
+		echo
+		cat <<'EOF'
+Reproduce: `make bench` (installs wrk and webhook if missing; about six
+minutes).  BENCH_ROUNDS, BENCH_SECONDS, BENCH_PROCS, BENCH_CONNECTIONS
+and BENCH_ONLY="floor github-relaxed ..." change the run.
+
+- Every target gets the same wrk script (bench/post.lua): a unique
+  delivery id per request, a valid signature (Stripe's precomputed per
+  request by tests/helpers/sign-many), bodies from bench/payloads.
+- "ratio to floor" compares with fcgi-echo, a libfcgi responder that
+  reads the body and answers 200, behind the same lighttpd with the
+  same process count (1 MiB and CGI targets with their own floor).
+- "ratio to adnanh/webhook" compares with the peer without a command.
+- peak RSS is the largest VmHWM among the endpoint's processes; in
+  brackets its RssAnon, the memory that is the process's own (the rest
+  is library code shared by all processes).
+- The run fails if a genuine delivery gets a non-2xx, or if the
+  handlers' logs show a failed, duplicate or rejected delivery where
+  none was sent (the mixed run must reject exactly its bad signatures).
+EOF
 		if [ -n "$worker" ]; then
 			echo
 			echo "Worker: $(awk '$1 == "worker_throughput_per_s" { print $2 }' <<<"$worker") deliveries/s through /bin/true" \

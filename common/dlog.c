@@ -182,13 +182,16 @@ out:
  * so that only the torn one is lost to readers.
  */
 static int
-ends_torn(const struct dlog *l)
+ends_torn(const struct dlog *l, off_t *size)
 {
 	struct stat	 st;
 	char		 c;
 
-	return fstat(l->fd, &st) == 0 && st.st_size > 0 &&
-	    pread(l->fd, &c, 1, st.st_size - 1) == 1 && c != '\n';
+	if (fstat(l->fd, &st) == -1)
+		return 0;
+	*size = st.st_size;
+	return st.st_size > 0 && pread(l->fd, &c, 1, st.st_size - 1) == 1 &&
+	    c != '\n';
 }
 
 /*
@@ -217,17 +220,17 @@ int
 dlog_write(struct dlog *l, const char *line, size_t len)
 {
 	ssize_t	 n;
-	off_t	 end;
+	off_t	 end = 0;
 	int	 saved;
 
 	if (flock(l->lockfd, LOCK_EX) == -1)
 		return -1;
-	if (follow_rename(l) == -1 ||
-	    (ends_torn(l) && write(l->fd, "\n", 1) == -1)) {
-		saved = errno;
-		flock(l->lockfd, LOCK_UN);
-		errno = saved;
-		return -1;
+	if (follow_rename(l) == -1)
+		goto fail;
+	if (ends_torn(l, &end)) {
+		if (write(l->fd, "\n", 1) != 1)
+			goto fail;
+		end++;
 	}
 	n = write(l->fd, line, len);
 	saved = errno;
@@ -235,7 +238,9 @@ dlog_write(struct dlog *l, const char *line, size_t len)
 		undo_partial(l, n);
 		saved = ENOSPC;
 	}
-	end = lseek(l->fd, 0, SEEK_END);
+	/* Under the lock nobody else appends: the size is known. */
+	if (n > 0)
+		end += n;
 	flock(l->lockfd, LOCK_UN);
 	if (n < 0 || (size_t)n < len) {
 		errno = saved;
@@ -244,6 +249,11 @@ dlog_write(struct dlog *l, const char *line, size_t len)
 	if (end >= l->max_size)
 		rotate(l);
 	return 0;
+fail:
+	saved = errno;
+	flock(l->lockfd, LOCK_UN);
+	errno = saved;
+	return -1;
 }
 
 void

@@ -195,10 +195,8 @@ json_utf8_valid(const char *s, size_t len)
 }
 
 /*
- * The escaped length of s, or 0 when s is not valid UTF-8.  A first pass
- * that only counts lets the second reserve once and write in place: a
- * log record escapes whole bodies, where a call per quote (JSON bodies
- * are full of them) cost more than the rest of the record.
+ * The escaped length of s, or 0 when s is not valid UTF-8: lets a buffer
+ * too small for the worst case reserve exactly.
  */
 static size_t
 escaped_len(const unsigned char *p, size_t len)
@@ -223,21 +221,44 @@ escaped_len(const unsigned char *p, size_t len)
 	return out;
 }
 
+/*
+ * Log records escape whole bodies, and JSON bodies are full of quotes:
+ * a call per run between them cost more than the rest of the record.
+ * So the string is written in place, one byte at a time through a
+ * table, into room reserved once, and only counted as added when all
+ * of it was valid.
+ */
 int
 json_add_string(struct buf *out, const char *s, size_t len)
 {
 	static const char	 hex[] = "0123456789abcdef";
+	static unsigned char	 plain[256];
 	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i, need;
+	size_t			 i = 0, n;
 	char			*w;
+	int			 c;
 
-	if ((need = escaped_len(p, len)) == 0 || buf_reserve(out, need) == -1)
-		return -1;
+	if (!plain['a'])
+		for (c = 0x20; c < 0x80; c++)
+			plain[c] = c != '"' && c != '\\';
+	if (len > ((size_t)-1 - 2) / 6 || buf_reserve(out, len * 6 + 2) == -1)
+		if ((n = escaped_len(p, len)) == 0 || buf_reserve(out, n) == -1)
+			return -1;
 	w = out->data + out->len;
 	*w++ = '"';
-	for (i = 0; i < len; i++) {
-		if (p[i] >= 0x20 && p[i] != '"' && p[i] != '\\') {
-			*w++ = s[i];	/* UTF-8 was checked by escaped_len */
+	while (i < len) {
+		if (plain[p[i]]) {
+			*w++ = s[i++];
+			continue;
+		}
+		if (p[i] >= 0x80) {
+			if ((n = utf8_seq(p + i, len - i)) == 0) {
+				out->data[out->len] = '\0';	/* as it was */
+				return -1;
+			}
+			memcpy(w, s + i, n);
+			w += n;
+			i += n;
 			continue;
 		}
 		*w++ = '\\';
@@ -254,9 +275,10 @@ json_add_string(struct buf *out, const char *s, size_t len)
 			w += 5;
 			break;
 		}
+		i++;
 	}
 	*w++ = '"';
-	out->len += need;
+	out->len = (size_t)(w - out->data);
 	out->data[out->len] = '\0';
 	return 0;
 }
