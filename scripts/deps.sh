@@ -12,7 +12,7 @@ libsqlite3-dev libinih-dev libcurl4-openssl-dev libseccomp-dev lighttpd
 curl openssl sqlite3 jq"
 check_pkgs="$run_pkgs libcmocka-dev apache2 libapache2-mod-fcgid spawn-fcgi
 clang libclang-rt-14-dev valgrind mandoc iproute2 procps"
-bench_pkgs="$check_pkgs wrk webhook python3 time"
+bench_pkgs="$check_pkgs wrk webhook python3"
 
 case "${1:-check}" in
 run) want=$run_pkgs ;;
