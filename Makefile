@@ -11,6 +11,7 @@ PREFIX   ?= /usr/local
 CGIDIR   ?= $(PREFIX)/lib/cgi-bin/webhook-fcgi
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
+DATADIR  ?= $(PREFIX)/share
 SYSCONFDIR ?= /etc
 SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
 BUILD    ?= build
@@ -188,7 +189,8 @@ serve: all
 	@sh scripts/run.sh
 
 # Handlers where Debian keeps CGI programs (with PREFIX=/usr), tools,
-# man pages, the sample configuration (never over a real one) and, when
+# man pages, the sample configuration (never over a real one), the
+# sample events of webhookctl send and, when
 # dist/systemd exists, the socket-activation units.
 MAN1      = $(wildcard man/*.1)
 MAN5      = $(wildcard man/*.5)
@@ -207,6 +209,12 @@ install: all
 	$(if $(MAN8),install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
 	install -m 644 www/examples/webhooks.conf \
 		$(DESTDIR)$(SYSCONFDIR)/webhook-fcgi/webhooks.conf.example
+	for d in tools/samples/*/; do \
+		p=$$(basename "$$d"); \
+		install -d -m 755 $(DESTDIR)$(DATADIR)/webhook-fcgi/samples/$$p && \
+		install -m 644 "$$d"* \
+		    $(DESTDIR)$(DATADIR)/webhook-fcgi/samples/$$p/ || exit 1; \
+	done
 	$(if $(SYSTEMD_UNITS),install -d -m 755 $(DESTDIR)$(SYSTEMDDIR))
 	$(if $(SYSTEMD_UNITS),install -m 644 $(SYSTEMD_UNITS) \
 		$(DESTDIR)$(SYSTEMDDIR)/)

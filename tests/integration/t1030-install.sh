@@ -35,6 +35,9 @@ for f in "$ROOT"/man/*.[158]; do
 	want "/usr/share/man/man${f##*.}/${f##*/}" 644
 done
 want /etc/webhook-fcgi/webhooks.conf.example 644
+for f in "$ROOT"/tools/samples/*/*; do
+	want "/usr/share/webhook-fcgi/samples/${f#"$ROOT"/tools/samples/}" 644
+done
 for f in "$ROOT"/dist/systemd/*.socket "$ROOT"/dist/systemd/*.service; do
 	[ -e "$f" ] && want "/usr/lib/systemd/system/${f##*/}" 644
 done
@@ -45,6 +48,17 @@ assert_eq "$(cat "$T/want")" "$(cat "$T/got")" \
     "installed files and modes: $(wc -l <"$T/want") files"
 assert_eq "" "$(cd "$DEST" && find . -type d ! -perm 755)" \
     "every installed folder is mode 755"
+# The installed webhookctl finds the installed samples, far from the
+# source tree; port 1 is closed, so it gets as far as trying to send.
+if [ -x "$DEST/usr/bin/webhookctl" ]; then
+	(umask 077; printf '[github]\nsecret = install-test\n' >"$T/ctl.conf")
+	env -u WEBHOOK_SAMPLES "$DEST/usr/bin/webhookctl" -c "$T/ctl.conf" \
+	    send -v http://127.0.0.1:1/hooks/github github 2>"$T/ctl.err" ||
+	    true
+	assert_match '^> POST http://127.0.0.1:1/hooks/github' \
+	    "$(head -n 1 "$T/ctl.err")" \
+	    "installed webhookctl send finds the installed push sample"
+fi
 for f in "$ROOT"/man/*.[158]; do
 	cmp -s "$f" "$DEST/usr/share/man/man${f##*.}/${f##*/}" ||
 		fail "${f##*/} installed differs from man/"
