@@ -442,6 +442,7 @@ conclude(struct server *s, struct site *site)
 	struct delivery		*d = &s->d;
 	struct buf		 body;
 	int			 handshake = d->handshake && o->status == 200;
+	int			 built;
 
 	memset(&e, 0, sizeof(e));
 	e.time_ms = s->now_ms;
@@ -463,10 +464,16 @@ conclude(struct server *s, struct site *site)
 		e.body_sha256 = s->sha256;
 	}
 	e.duration_us = elapsed_us(&s->start);
-	if (dlog_format(&s->record, &e) == -1 ||
+	if ((built = dlog_format(&s->record, &e)) == -1 ||
 	    dlog_write(site->log, s->record.data, s->record.len) == -1) {
-		log_warn("endpoint '%s': cannot write the delivery log",
-		    site->name);
+		/* Only a failed write has an errno worth showing. */
+		if (built == -1)
+			log_warnx("endpoint '%s': cannot build the log record"
+			    " (larger than its buffer, or out of memory)",
+			    site->name);
+		else
+			log_warn("endpoint '%s': cannot write the delivery"
+			    " log", site->name);
 		if (o->status == 200) {
 			if (o->rowid != 0 && ledger_forget(site->ledger,
 			    o->rowid) == -1)
