@@ -5,7 +5,10 @@
  * inserted again; and a database that cannot be opened says where.
  * The handlers' modes: group commit syncs every commit, duplicates
  * included, through counters shared by all connections; deferred
- * checkpoints wait for ledger_idle().
+ * checkpoints wait for ledger_idle().  The worker's side: claims take
+ * an expired lease first, then the oldest due row; only the lease owner
+ * changes a running row; unclaim does not count the attempt; requeue
+ * and retention say what they did.
  * Only ledger.c may include sqlite3.h, so rows are read back through
  * the ledger's own ledger_claim().
  */
@@ -334,6 +337,114 @@ test_checkpoint_deferred(void **state)
 	db_done(&db);
 }
 
+/* Claims at now with owner; the delivery id claimed, or NULL for none. */
+static const char *
+claim_at(struct db *db, long long now, const char *owner, long long *rowid,
+    long *attempt)
+{
+	static char		 id[64];
+	struct ledger_job	 job;
+	char			 err[256];
+	int			 rc;
+
+	err[0] = '\0';
+	if ((rc = ledger_claim(db->l, now, 1000, owner, &job, err,
+	    sizeof(err))) == -1)
+		fail_msg("ledger_claim: %s", err);
+	if (rc == 0)
+		return NULL;
+	snprintf(id, sizeof(id), "%s", job.delivery_id);
+	*rowid = job.rowid;
+	*attempt = job.attempt;
+	ledger_job_release(&job);
+	return id;
+}
+
+static void
+test_worker_lifecycle(void **state)
+{
+	struct db		 db;
+	struct ledger_new	 d;
+	struct ledger_outcome	 o;
+	long long		 row, r1, r2, when, n;
+	long			 attempt;
+	char			 err[256];
+
+	(void)state;
+	db_open(&db);
+	delivery(&d, "github", "late", 2000);
+	assert_int_equal(insert(&db, &d, &row), LEDGER_INSERTED);
+	delivery(&d, "github", "early", 1000);
+	assert_int_equal(insert(&db, &d, &row), LEDGER_INSERTED);
+	/* Nothing is due before its time; then the oldest goes first. */
+	assert_null(claim_at(&db, 500, "w1", &r1, &attempt));
+	assert_int_equal(ledger_next_due(db.l, &when), 0);
+	assert_int_equal(when, 1000);
+	assert_string_equal(claim_at(&db, 5000, "w1", &r1, &attempt),
+	    "early");
+	assert_int_equal(attempt, 1);
+	assert_string_equal(claim_at(&db, 5000, "w1", &r2, &attempt), "late");
+	assert_null(claim_at(&db, 5000, "w1", &row, &attempt));
+	/* Another owner changes nothing; the owner does. */
+	memset(&o, 0, sizeof(o));
+	o.state = LEDGER_DONE;
+	o.at_ms = 5100;
+	o.has_exit = 1;
+	assert_int_equal(ledger_finish(db.l, r1, "w2", &o, err, sizeof(err)),
+	    1);
+	assert_int_equal(ledger_finish(db.l, r1, "w1", &o, err, sizeof(err)),
+	    0);
+	assert_int_equal(ledger_finish(db.l, r1, "w1", &o, err, sizeof(err)),
+	    1);
+	/* An expired lease is taken over, with the attempt counted. */
+	assert_string_equal(claim_at(&db, 7000, "w2", &row, &attempt),
+	    "late");
+	assert_int_equal(row, r2);
+	assert_int_equal(attempt, 2);
+	assert_int_equal(ledger_unclaim(db.l, r2, "w1", err, sizeof(err)), 1);
+	assert_int_equal(ledger_unclaim(db.l, r2, "w2", err, sizeof(err)), 0);
+	/* Unclaimed: due again, and that attempt did not count. */
+	assert_string_equal(claim_at(&db, 7000, "w3", &row, &attempt),
+	    "late");
+	assert_int_equal(attempt, 2);
+	o.state = LEDGER_DEAD;
+	o.at_ms = 7100;
+	o.error = "boom";
+	assert_int_equal(ledger_finish(db.l, r2, "w3", &o, err, sizeof(err)),
+	    0);
+	/* Requeue: what it is told, and why not otherwise. */
+	assert_int_equal(ledger_requeue(db.l, "github", "nope", 8000, err,
+	    sizeof(err)), LEDGER_REQUEUE_UNKNOWN);
+	delivery(&d, "github-other", "late", 3000);
+	assert_int_equal(insert(&db, &d, &row), LEDGER_INSERTED);
+	assert_int_equal(ledger_requeue(db.l, NULL, "late", 8000, err,
+	    sizeof(err)), LEDGER_REQUEUE_AMBIGUOUS);
+	assert_int_equal(ledger_requeue(db.l, "github-other", "late", 8000,
+	    err, sizeof(err)), LEDGER_REQUEUE_ACTIVE);
+	assert_int_equal(ledger_requeue_dead(db.l, "github", 8000, &n, err,
+	    sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(claim_at(&db, 8000, "w4", &row, &attempt),
+	    "late");
+	assert_int_equal(attempt, 1);
+	/* Retention: the done row loses its body, then the row itself. */
+	assert_int_equal(ledger_prune(db.l, 5100 + 50, 10, 100000, &n, &when,
+	    err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(when, 0);
+	assert_int_equal(ledger_requeue(db.l, "github", "early", 9000, err,
+	    sizeof(err)), LEDGER_REQUEUE_PRUNED);
+	assert_int_equal(ledger_prune(db.l, 5100 + 200000, 10, 100000, &n,
+	    &when, err, sizeof(err)), 0);
+	assert_int_equal(when, 1);
+	assert_int_equal(ledger_requeue(db.l, "github", "early", 9000, err,
+	    sizeof(err)), LEDGER_REQUEUE_UNKNOWN);
+	/* Its id no longer deduplicates. */
+	delivery(&d, "github", "early", 9000);
+	assert_int_equal(insert(&db, &d, &row), LEDGER_INSERTED);
+	db_done(&db);
+}
+
 static void
 test_open_errors(void **state)
 {
@@ -393,6 +504,7 @@ main(void)
 		cmocka_unit_test(test_body_bytes),
 		cmocka_unit_test(test_durable_across_opens),
 		cmocka_unit_test(test_group_commit),
+		cmocka_unit_test(test_worker_lifecycle),
 		cmocka_unit_test(test_checkpoint_deferred),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_open_unwritable),
