@@ -481,6 +481,40 @@ test_add_string_full(void **state)
 	buf_release(&out);
 }
 
+/* What cannot be UTF-8 (a request line, say) is logged with U+FFFD. */
+static void
+test_add_string_lossy(void **state)
+{
+	static const struct {
+		int		 line;
+		const char	*in;
+		const char	*out;
+	} cases[] = {
+		{ __LINE__, "/hooks/github", "\"/hooks/github\"" },
+		{ __LINE__, "caf\xc3\xa9", "\"caf\xc3\xa9\"" },
+		{ __LINE__, "a\xff" "b", "\"a\xef\xbf\xbd" "b\"" },
+		{ __LINE__, "\xc3", "\"\xef\xbf\xbd\"" },
+		/* An overlong '/', each byte replaced. */
+		{ __LINE__, "\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\"" },
+		/* Replaced, then escaped as any text. */
+		{ __LINE__, "\"\xfe\n", "\"\\\"\xef\xbf\xbd\\n\"" },
+	};
+	struct buf	 out;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_init(&out, 256);
+		if (json_add_string_lossy(&out, cases[i].in,
+		    strlen(cases[i].in)) != 0 || out.data == NULL ||
+		    strcmp(out.data, cases[i].out) != 0)
+			fail_msg("line %d: got %s", cases[i].line,
+			    out.data != NULL ? out.data : "(nothing)");
+		assert_true(json_utf8_valid(out.data, out.len));
+		buf_release(&out);
+	}
+}
+
 /* What the writer writes, the reader reads back byte for byte. */
 static void
 round_trip(const char *s, size_t len)
@@ -630,6 +664,7 @@ main(void)
 		cmocka_unit_test(test_add_string_escapes),
 		cmocka_unit_test(test_add_string_refuses),
 		cmocka_unit_test(test_add_string_full),
+		cmocka_unit_test(test_add_string_lossy),
 		cmocka_unit_test(test_add_string_round_trip),
 		cmocka_unit_test(test_add_kv),
 		cmocka_unit_test(test_add_base64),
