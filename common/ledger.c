@@ -771,6 +771,22 @@ query_prepare(struct ledger *l, const char *sql, char *err, size_t errlen)
 	return st;
 }
 
+/*
+ * Ends a loop of sqlite3_step over st, whose last result was rc: the
+ * callback's verdict ret, or -1 when the query itself failed.
+ */
+static int
+query_finish(sqlite3_stmt *st, int rc, int ret, char *err, size_t errlen)
+{
+	if (ret == 0 && rc != SQLITE_DONE) {
+		snprintf(err, errlen, "ledger query failed: %s",
+		    sqlite3_errstr(rc));
+		ret = -1;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
 /* A text column, or NULL when it is NULL. */
 static const char *
 column_text(sqlite3_stmt *st, int col)
@@ -845,13 +861,7 @@ ledger_list(struct ledger *l, const struct ledger_query *q,
 		row_fill(st, &r);
 		ret = fn(arg, &r);
 	}
-	if (ret == 0 && rc != SQLITE_DONE) {
-		snprintf(err, errlen, "ledger query failed: %s",
-		    sqlite3_errstr(rc));
-		ret = -1;
-	}
-	sqlite3_finalize(st);
-	return ret;
+	return query_finish(st, rc, ret, err, errlen);
 }
 
 int
@@ -876,13 +886,7 @@ ledger_stats(struct ledger *l, int (*fn)(void *, const struct ledger_count *),
 		c.next_due = sqlite3_column_int64(st, 4);
 		ret = fn(arg, &c);
 	}
-	if (ret == 0 && rc != SQLITE_DONE) {
-		snprintf(err, errlen, "ledger query failed: %s",
-		    sqlite3_errstr(rc));
-		ret = -1;
-	}
-	sqlite3_finalize(st);
-	return ret;
+	return query_finish(st, rc, ret, err, errlen);
 }
 
 int
