@@ -291,10 +291,12 @@ request_finish(struct request_src *src, struct request *req)
 		 * The process takes no request meanwhile, and under load
 		 * that wait is longer than the request.  With the input
 		 * read to its end there is nothing to reset for: a
-		 * detached request is closed at once.
+		 * detached request is closed at once.  A connection the
+		 * server keeps for the next request is left as it is.
 		 */
-		if (FCGX_HasSeenEOF(src->fcgx.in) == EOF ||
-		    (req->body_read && FCGX_GetChar(src->fcgx.in) == EOF))
+		if (!src->fcgx.keepConnection &&
+		    (FCGX_HasSeenEOF(src->fcgx.in) == EOF ||
+		    (req->body_read && FCGX_GetChar(src->fcgx.in) == EOF)))
 			FCGX_Detach(&src->fcgx);
 		FCGX_Finish_r(&src->fcgx);
 	}
