@@ -36,7 +36,8 @@ BODY=$ROOT/tools/samples/github/push.json
 printf '#!/bin/sh\necho "$(date +%%s%%3N) $WEBHOOK_ID" >>%s\n' \
     "$T/out/starts" >"$T/stamp"
 chmod 755 "$T/stamp"
-# durability = full, the default: the figures are those of a deployment.
+# durability = full, the default: the handlers that queue the deliveries
+# run as deployed (the worker syncs none of its own commits either way).
 worker_config <<CONF
 durability = full
 workers = $JOBS

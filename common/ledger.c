@@ -37,7 +37,7 @@ struct ledger {
 	struct timespec	 busy_since;
 	int		 wal_frames;	/* LEDGER_DEFER: WAL size seen last */
 	int		 wal_checkpointed; /* its frames known checkpointed */
-	int		 group_fd;	/* LEDGER_DEFER: <db>-sync, or -1 */
+	int		 group_fd;	/* DEFER or GROUP: <db>-sync, or -1 */
 	uint64_t	*group_seq;	/* its shared counters, see group_sync */
 	int		 group;		/* LEDGER_GROUP: sync in ledger_insert */
 };
@@ -245,7 +245,9 @@ ledger_open(const char *path, int flags, long timeout_ms, char *err,
 		goto fail;
 	}
 	sqlite3_busy_handler(l->db, on_busy, l);
-	if ((flags & LEDGER_DEFER) && group_open(l, path, err, errlen) == -1)
+	/* The handlers' modes share the -sync file (its lock and counters). */
+	if ((flags & (LEDGER_DEFER | LEDGER_GROUP)) &&
+	    group_open(l, path, err, errlen) == -1)
 		goto fail;
 	l->group = (flags & LEDGER_FULL) && (flags & LEDGER_GROUP);
 	/*
