@@ -25,8 +25,16 @@
 /* Statements of the worker's functions (end of file), made on first use. */
 #define NCACHED	12
 
-/* LEDGER_DEFER: checkpoint once the log holds this many pages (16 MiB). */
+/* LEDGER_DEFER: checkpoint once the log holds this many pages (16 MiB), */
 #define CHECKPOINT_FRAMES	4000
+/* in at most this many passes without holding the writers back, */
+#define CHECKPOINT_PASSES	2
+/* and hold them back once a pass finds fewer new pages than this. */
+#define CHECKPOINT_TAIL		256
+
+/* Bytes of the -sync file locked (F_OFD_SETLK) for the handlers' turns. */
+#define WRITER_LOCK_BYTE	1	/* at writing */
+#define CHECKPOINT_LOCK_BYTE	2	/* at checkpointing, never waited for */
 
 struct ledger {
 	sqlite3		*db;
@@ -180,7 +188,7 @@ group_open(struct ledger *l, const char *dbpath, char *err, size_t errlen)
  * webhookctl) at most timeout_ms.
  */
 static int
-writer_lock(struct ledger *l, short type)
+sync_file_lock(struct ledger *l, off_t byte, short type, int wait)
 {
 	struct flock	 fl;
 
@@ -189,12 +197,19 @@ writer_lock(struct ledger *l, short type)
 	memset(&fl, 0, sizeof(fl));
 	fl.l_type = type;
 	fl.l_whence = SEEK_SET;
-	fl.l_start = 1;
+	fl.l_start = byte;
 	fl.l_len = 1;
-	while (fcntl(l->group_fd, F_OFD_SETLKW, &fl) == -1)
+	while (fcntl(l->group_fd, wait ? F_OFD_SETLKW : F_OFD_SETLK,
+	    &fl) == -1)
 		if (errno != EINTR)
 			return -1;
 	return 0;
+}
+
+static int
+writer_lock(struct ledger *l, short type)
+{
+	return sync_file_lock(l, WRITER_LOCK_BYTE, type, 1);
 }
 
 static int
@@ -276,16 +291,39 @@ fail:
 	return NULL;
 }
 
+/* One PASSIVE checkpoint, which never waits; -1 if another is running. */
+static int
+checkpoint(struct ledger *l, int *frames)
+{
+	int	 done = -1;
+
+	*frames = -1;
+	if (sqlite3_wal_checkpoint_v2(l->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    frames, &done) != SQLITE_OK || done < 0)
+		return -1;
+	return 0;
+}
+
 /*
  * Under load the log often cannot start over after a checkpoint (other
  * processes still read from it), so its size alone would ask for a
  * checkpoint after every request: count the frames added since the last
  * checkpoint this process made or saw being made.
+ *
+ * SQLite starts the log over only when a commit finds all of it copied
+ * into the database, and under steady load other commits land while a
+ * checkpoint copies: the log grew by gigabytes a minute, and every new
+ * page of it cost the kernel a zeroed page.  So the copying runs in
+ * passes nobody waits for, until a pass finds little new, and one last
+ * pass holds the handlers at the writer lock: the next commit then
+ * starts the log over.  That last pass waits for two syncs, a few ms.
+ * One handler at a time checkpoints; the others go on serving.
  */
 void
 ledger_idle(struct ledger *l)
 {
-	int	 frames = -1, done = -1;
+	struct timespec	 pause = { 0, 100000 };
+	int		 frames, seen = 0, pass;
 
 	if (l == NULL)
 		return;
@@ -293,12 +331,25 @@ ledger_idle(struct ledger *l)
 		l->wal_checkpointed = 0;
 	if (l->wal_frames - l->wal_checkpointed < CHECKPOINT_FRAMES)
 		return;
-	/* PASSIVE: never waits for readers or writers; the next one may. */
-	if (sqlite3_wal_checkpoint_v2(l->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-	    &frames, &done) == SQLITE_OK && done >= 0)
-		l->wal_checkpointed = done;
-	else	/* another process is at it */
-		l->wal_checkpointed = l->wal_frames;
+	/* Done now, or being done by another process. */
+	l->wal_checkpointed = l->wal_frames;
+	if (sync_file_lock(l, CHECKPOINT_LOCK_BYTE, F_WRLCK, 0) == -1)
+		return;
+	for (pass = 0; pass < CHECKPOINT_PASSES; pass++) {
+		if (checkpoint(l, &frames) == -1)
+			goto out;	/* the worker is at it */
+		if (frames - seen < CHECKPOINT_TAIL)
+			break;
+		seen = frames;
+	}
+	if (writer_lock(l, F_WRLCK) == -1)
+		goto out;
+	/* The worker may checkpoint too: wait for it a moment. */
+	for (pass = 0; pass < 20 && checkpoint(l, &frames) == -1; pass++)
+		nanosleep(&pause, NULL);
+	writer_lock(l, F_UNLCK);
+out:
+	sync_file_lock(l, CHECKPOINT_LOCK_BYTE, F_UNLCK, 0);
 }
 
 void
