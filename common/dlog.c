@@ -8,9 +8,13 @@
  * another writer's record half-way and added an empty line).
  * So a rotation never happens in the middle of someone's write, and a
  * writer that still holds the old descriptor notices the new inode
- * before it writes (s6-log and lighttpd rotate the same way: fsync,
- * rename, reopen).  If a reopen fails, the old descriptor is kept and a
+ * before it writes.  If a reopen fails, the old descriptor is kept and a
  * warning goes to the server's error log.
+ *
+ * The rotated file is synced once it is renamed, by dlog_idle() after
+ * the answer has gone: a sync under the lock held every writer for as
+ * long as the disk took to take in up to log_max_size of records, and
+ * made the rotating request wait for it.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -33,14 +37,19 @@ struct dlog {
 	char	 dir[PATH_MAX];
 	int	 fd;
 	int	 lockfd;
+	int	 rotated_fd;	/* the file just rotated, until synced */
 	dev_t	 dev;
 	ino_t	 ino;
 	long	 max_size;
 	long	 keep;
 };
 
+/*
+ * Opens the file at l->path as the one written to.  The descriptor it
+ * replaces is closed, or handed to *previous when previous is not NULL.
+ */
 static int
-open_log(struct dlog *l)
+open_log(struct dlog *l, int *previous)
 {
 	struct stat	 st;
 	int		 fd;
@@ -57,7 +66,9 @@ open_log(struct dlog *l)
 		close(fd);
 		return -1;
 	}
-	if (l->fd != -1)
+	if (previous != NULL)
+		*previous = l->fd;
+	else if (l->fd != -1)
 		close(l->fd);
 	l->fd = fd;
 	l->dev = st.st_dev;
@@ -76,7 +87,7 @@ dlog_open(const char *dir, const char *endpoint, long max_size, long keep,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	l->fd = l->lockfd = -1;
+	l->fd = l->lockfd = l->rotated_fd = -1;
 	l->max_size = max_size;
 	l->keep = keep;
 	if ((size_t)snprintf(l->dir, sizeof(l->dir), "%s", dir) >=
@@ -94,7 +105,7 @@ dlog_open(const char *dir, const char *endpoint, long max_size, long keep,
 		goto fail;
 	}
 	if ((l->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) ==
-	    -1 || open_log(l) == -1) {
+	    -1 || open_log(l, NULL) == -1) {
 		snprintf(err, errlen, "cannot open '%s': %s", l->lockfd == -1 ?
 		    lock : l->path, strerror(errno));
 		goto fail;
@@ -106,10 +117,22 @@ fail:
 }
 
 void
+dlog_idle(struct dlog *l)
+{
+	if (l == NULL || l->rotated_fd == -1)
+		return;
+	if (fsync(l->rotated_fd) == -1)
+		log_warn("fsync of the rotated '%s'", l->path);
+	close(l->rotated_fd);
+	l->rotated_fd = -1;
+}
+
+void
 dlog_close(struct dlog *l)
 {
 	if (l == NULL)
 		return;
+	dlog_idle(l);
 	if (l->fd != -1)
 		close(l->fd);
 	if (l->lockfd != -1)
@@ -133,7 +156,7 @@ follow_rename(struct dlog *l)
 	if (stat(l->path, &st) == 0 && st.st_dev == l->dev &&
 	    st.st_ino == l->ino)
 		return 0;
-	if (open_log(l) == 0)
+	if (open_log(l, NULL) == 0)
 		return 0;
 	saved = errno;
 	if (fstat(l->fd, &st) == 0 && st.st_nlink == 0) {
@@ -152,14 +175,14 @@ rotate(struct dlog *l)
 	char	 from[PATH_MAX + 32], to[PATH_MAX + 32];
 	long	 i;
 
+	/* One rotated file waits for its sync at a time. */
+	dlog_idle(l);
 	if (flock(l->lockfd, LOCK_EX) == -1)
 		return;
 	(void)follow_rename(l);
 	/* Another process may have rotated while we waited for the lock. */
 	if (lseek(l->fd, 0, SEEK_END) < l->max_size)
 		goto out;
-	if (fsync(l->fd) == -1)
-		log_warn("fsync '%s'", l->path);
 	for (i = l->keep - 1; i >= 1; i--) {
 		snprintf(from, sizeof(from), "%s.%ld", l->path, i);
 		snprintf(to, sizeof(to), "%s.%ld", l->path, i + 1);
@@ -169,7 +192,7 @@ rotate(struct dlog *l)
 	snprintf(to, sizeof(to), "%s.1", l->path);
 	if ((l->keep > 0 ? rename(l->path, to) : unlink(l->path)) == -1)
 		log_warn("rotate '%s'", l->path);
-	else if (open_log(l) == -1)
+	else if (open_log(l, &l->rotated_fd) == -1)
 		log_warn("cannot reopen '%s' after rotation", l->path);
 out:
 	flock(l->lockfd, LOCK_UN);

@@ -43,6 +43,9 @@ struct dlog_entry {
  */
 struct dlog	*dlog_open(const char *dir, const char *endpoint,
 		    long max_size, long keep, char *err, size_t errlen);
+/* Syncs and closes a file rotated by dlog_write(), if any. */
+void		 dlog_idle(struct dlog *);
+/* Does the same, then closes the log. */
 void		 dlog_close(struct dlog *);
 
 /*

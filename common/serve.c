@@ -565,8 +565,10 @@ sites_idle(struct server *s)
 {
 	size_t	 i;
 
-	for (i = 0; i < s->nsites; i++)
+	for (i = 0; i < s->nsites; i++) {
+		dlog_idle(s->sites[i].log);
 		ledger_idle(s->sites[i].ledger);
+	}
 }
 
 static void

@@ -373,6 +373,8 @@ log_attempt(struct worker *w, const struct attempt *a)
 		goto fail;
 	if (dlog_write(w->log, out->data, out->len) == -1)
 		log_warn("cannot write the worker log");
+	/* A worker has no idle moment to wait for: sync a rotation now. */
+	dlog_idle(w->log);
 	return;
 fail:
 	log_warnx("delivery '%s': log record too large or out of memory",

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -486,6 +487,72 @@ test_rotation(void **state)
 	remove_dir(dir);
 }
 
+/* How many of our descriptors are open on the file at path. */
+static int
+open_on(const char *path)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		 fd[300], target[300];
+	ssize_t		 n;
+	int		 count = 0;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		fail_msg("cannot list /proc/self/fd");
+	while ((de = readdir(d)) != NULL) {
+		snprintf(fd, sizeof(fd), "/proc/self/fd/%s", de->d_name);
+		if ((n = readlink(fd, target, sizeof(target) - 1)) <= 0)
+			continue;
+		target[n] = '\0';
+		count += strcmp(target, path) == 0;
+	}
+	closedir(d);
+	return count;
+}
+
+/*
+ * The sync of a rotated file waits for dlog_idle(), after the answer:
+ * until then the writer that rotated keeps it open, and never more than
+ * one such file.  Synced or not, its records are all there.
+ */
+static void
+test_rotation_sync_deferred(void **state)
+{
+	struct dlog	*l;
+	struct buf	 line;
+	char		 dir[64], first[128], second[128], err[256];
+	int		 seq = 0, next = 0;
+
+	(void)state;
+	make_dir(dir, sizeof(dir));
+	snprintf(first, sizeof(first), "%s/ep.log.1", dir);
+	snprintf(second, sizeof(second), "%s/ep.log.2", dir);
+	assert_non_null(l = dlog_open(dir, "ep", 4096, 3, err, sizeof(err)));
+	buf_init(&line, 4096);
+	while (!exists(first) && seq < 100) {
+		record(&line, 0, seq++);
+		assert_int_equal(dlog_write(l, line.data, line.len), 0);
+	}
+	assert_int_equal(open_on(first), 1);
+	/* A second rotation syncs the first file before it renames. */
+	while (!exists(second) && seq < 200) {
+		record(&line, 0, seq++);
+		assert_int_equal(dlog_write(l, line.data, line.len), 0);
+	}
+	assert_int_equal(open_on(second), 0);
+	assert_int_equal(open_on(first), 1);
+	dlog_idle(l);
+	assert_int_equal(open_on(first), 0);
+	dlog_idle(l);
+	/* The write that filled a file rotated it: ep.log is empty. */
+	each_line(second, check_seq, &next);
+	each_line(first, check_seq, &next);
+	assert_int_equal(next, seq);
+	dlog_close(l);
+	buf_release(&line);
+	remove_dir(dir);
+}
+
 static void
 test_rotation_keep_zero(void **state)
 {
@@ -705,6 +772,7 @@ main(void)
 		cmocka_unit_test(test_format_full),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_rotation),
+		cmocka_unit_test(test_rotation_sync_deferred),
 		cmocka_unit_test(test_rotation_keep_zero),
 		cmocka_unit_test(test_outside_rename),
 		cmocka_unit_test(test_dir_removed),
