@@ -179,14 +179,7 @@ group_open(struct ledger *l, const char *dbpath, char *err, size_t errlen)
 	return 0;
 }
 
-/*
- * Handlers take turns at writing through a blocking lock on a byte of
- * the -sync file: the kernel wakes the next one the moment the lock is
- * free.  SQLite's own lock can only be polled, and with several busy
- * processes polling costs more than the insert.  The lock is held for
- * the insert only, which waits for a foreign writer (the worker, a
- * webhookctl) at most timeout_ms.
- */
+/* Locks or unlocks one byte of the -sync file, waiting for it or not. */
 static int
 sync_file_lock(struct ledger *l, off_t byte, short type, int wait)
 {
@@ -206,6 +199,14 @@ sync_file_lock(struct ledger *l, off_t byte, short type, int wait)
 	return 0;
 }
 
+/*
+ * Handlers take turns at writing through a blocking lock on a byte of
+ * the -sync file: the kernel wakes the next one the moment the lock is
+ * free.  SQLite's own lock can only be polled, and with several busy
+ * processes polling costs more than the insert.  The lock is held for
+ * an insert, which waits for a foreign writer (the worker, a webhookctl)
+ * at most timeout_ms, and for the last pass of a checkpoint.
+ */
 static int
 writer_lock(struct ledger *l, short type)
 {
