@@ -10,6 +10,7 @@
 # Knobs (environment): BENCH_ROUNDS (3), BENCH_SECONDS (5),
 # BENCH_THREADS (2), BENCH_CONNECTIONS (16), BENCH_PROCS (4),
 # BENCH_ONLY (a space-separated subset of target names),
+# BENCH_STEADY_RATE (the paced targets' rate in req/s, 2000),
 # BENCH_RESULTS (where the report goes; bench/RESULTS.md).
 
 . "$(dirname "$0")/../tests/lib.sh"
@@ -20,6 +21,7 @@ SECONDS_PER_RUN=${BENCH_SECONDS:-5}
 THREADS=${BENCH_THREADS:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-16}
 PROCS=${BENCH_PROCS:-4}
+STEADY_RATE=${BENCH_STEADY_RATE:-2000}
 RESULTS=${BENCH_RESULTS:-$ROOT/bench/RESULTS.md}
 CGI=$ROOT/build/cgi-bin
 PAYLOADS=$ROOT/bench/payloads
@@ -32,6 +34,8 @@ github-durable|github 7.3 KiB push, durable (default)
 stripe-relaxed|stripe 3.1 KiB event, relaxed
 stripe-durable|stripe 3.1 KiB event, durable (default)
 github-mixed|github, 20 % duplicates + 20 % bad signatures, durable
+github-relaxed-steady|github 7.3 KiB push, relaxed, paced to STEADY req/s
+github-durable-steady|github 7.3 KiB push, durable, paced to STEADY req/s
 floor-1m|floor: fcgi-echo, 1 MiB
 github-1m-relaxed|github 1 MiB body, relaxed
 github-1m-durable|github 1 MiB body, durable
@@ -75,6 +79,11 @@ durability = relaxed
 provider = github
 [github-mixed]
 provider = github
+[github-relaxed-steady]
+provider = github
+durability = relaxed
+[github-durable-steady]
+provider = github
 [github-cgi]
 provider = github
 [github-cgi-static]
@@ -114,6 +123,8 @@ EOF
 	    floor:$HELPERS/fcgi-echo floor-1m:$HELPERS/fcgi-echo
 	    github-relaxed:$CGI/github.fcgi github-durable:$CGI/github.fcgi
 	    github-mixed:$CGI/github.fcgi
+	    github-relaxed-steady:$CGI/github.fcgi
+	    github-durable-steady:$CGI/github.fcgi
 	    stripe-relaxed:$CGI/stripe.fcgi stripe-durable:$CGI/stripe.fcgi
 	    github-1m-relaxed:$CGI/github.fcgi
 	    github-1m-durable:$CGI/github.fcgi" \
@@ -141,15 +152,16 @@ to_ms() {
 	}'
 }
 
-# wrk_run OUT URL MODE BODY SIG PREFIX [TIMESTAMP]: one wrk run; OUT gets
-# "req/s p50_ms p99_ms non2xx requests".
+# wrk_run OUT URL MODE BODY SIG PREFIX [TIMESTAMP [PAUSE_MS]]: one wrk
+# run; OUT gets "req/s p50_ms p99_ms non2xx requests".
 wrk_run() {
 	local out=$1 url=$2 log=$T/wrk/${1##*/} rps p50 p99 bad reqs
 
 	shift 2
 	wrk -t "$THREADS" -c "$CONNECTIONS" -d "${SECONDS_PER_RUN}s" \
 	    --timeout 10s --latency -s "$ROOT/bench/post.lua" "$url" \
-	    -- "$1" "$2" "$3" "$4" "${5:--}" "$THREADS" >"$log" 2>&1 ||
+	    -- "$1" "$2" "$3" "$4" "${5:--}" "$THREADS" "${6:-0}" \
+	    >"$log" 2>&1 ||
 	    fail "wrk failed on $url: $(tail -n 3 "$log")"
 	grep -q 'ran out of signatures' "$log" &&
 	    fail "$url: too few precomputed signatures, ids repeated"
@@ -188,6 +200,12 @@ run_target() {
 	github-mixed)
 		wrk_run "$out" "$base/$name" mixed "$T/in/push.json" \
 		    "$SIG_PUSH" "$prefix" ;;
+	*-steady)
+		# Each connection waits its share of the rate between requests.
+		wrk_run "$out" "$base/$name" github "$T/in/push.json" \
+		    "$SIG_PUSH" "$prefix" - \
+		    "$(awk -v c="$CONNECTIONS" -v r="$STEADY_RATE" \
+		    'BEGIN { printf "%d", c * 1000 / r }')" ;;
 	stripe-*)
 		ts=$(stripe_signatures "$prefix")
 		wrk_run "$out" "$base/$name" stripe \
@@ -269,7 +287,8 @@ check_logs() {
 
 	for name in github-relaxed github-durable stripe-relaxed \
 	    stripe-durable github-1m-relaxed github-1m-durable github-mixed \
-	    github-cgi github-cgi-static; do
+	    github-relaxed-steady github-durable-steady github-cgi \
+	    github-cgi-static; do
 		selected "$name" || continue
 		failed=$(cat "$T/log/$name".log* 2>/dev/null |
 		    grep -c '"verdict":"failed"' || true)
@@ -314,7 +333,7 @@ machine() {
 }
 
 table() {
-	local line name what rps p50 p99 bad floor peer rss
+	local line name what rps p50 p99 bad floor peer peer_here rss
 
 	peer=$(median peer-nocmd 1)
 	echo "| target | req/s | p50 ms | p99 ms | ratio to floor | ratio to adnanh/webhook | non-2xx | peak RSS (private) |"
@@ -326,14 +345,20 @@ table() {
 		p99=$(median "$name" 3)
 		bad=$(total "$name" 4)
 		floor=$(median "$(floor_of "$name")" 1)
+		what=${what/STEADY/$STEADY_RATE}
 		case $name in
 		floor* | peer* | *-cgi | *-cgi-static) rss=- ;;
 		*) rss=$(peak_rss "$name" | awk '{ printf "%.1f (%.1f) MiB",
 		    $1 / 1024, $2 / 1024 }') ;;
 		esac
+		# A paced target's rate is ours to choose: no ratio.
+		case $name in
+		*-steady) floor=0 peer_here=0 ;;
+		*) peer_here=$peer ;;
+		esac
 		printf '| %s | %.0f | %s | %s | %s | %s | %s | %s |\n' "$what" \
 		    "$rps" "$p50" "$p99" "$(ratio "$rps" "$floor")" \
-		    "$(ratio "$rps" "$peer")" "$bad" "$rss"
+		    "$(ratio "$rps" "$peer_here")" "$bad" "$rss"
 	done <<<"$TARGETS"
 }
 
@@ -375,6 +400,10 @@ and BENCH_ONLY="floor github-relaxed ..." change the run.
   reads the body and answers 200, behind the same lighttpd with the
   same process count (1 MiB and CGI targets with their own floor).
 - "ratio to adnanh/webhook" compares with the peer without a command.
+- The paced targets send at a steady rate (each connection waits its
+  share between requests) instead of as fast as the server answers:
+  their p99 is the latency of a server with room to spare, the others'
+  that of a saturated one.
 - peak RSS is the largest VmHWM among the endpoint's processes; in
   brackets its RssAnon, the memory that is the process's own (the rest
   is library code shared by all processes).

@@ -1,6 +1,7 @@
 -- bench/post.lua: wrk's request generator for bench/bench.sh.
 --
---   wrk ... -s bench/post.lua URL -- MODE BODY SIGNATURE PREFIX
+--   wrk ... -s bench/post.lua URL -- MODE BODY SIGNATURE PREFIX TIMESTAMP
+--       THREADS [PAUSE]
 --
 -- MODE github: the same signed body each time, a unique X-GitHub-Delivery
 --   per request (GitHub signs only the body, the id is a header).
@@ -9,6 +10,11 @@
 -- MODE stripe: Stripe signs the id with the body, so every request needs
 --   its own signature: SIGNATURE is then a file of "id hmac" lines from
 --   sign-many, and BODY a template holding evt_BENCHID.
+--
+-- PAUSE, when above 0, is the time in ms each connection waits before
+--   each request, so that the load is a steady rate rather than as much
+--   as the server takes (wrk measures latency from the send, not the
+--   pause).
 --
 -- Ids are PREFIX, the thread number and a counter, so no two requests of
 -- a run, or of two runs, share one.  done() reports a thread that ran out
@@ -53,6 +59,11 @@ function init(args)
 		good = "sha256=" .. args[3]
 		bad = "sha256=" .. string.rep("0", 64)
 		headers["X-GitHub-Event"] = "push"
+	end
+	-- wrk looks for delay() after init(): defined only when pacing.
+	pause = tonumber(args[7] or "0")
+	if pause > 0 then
+		delay = function() return pause end
 	end
 end
 
