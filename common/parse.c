@@ -402,3 +402,46 @@ parse_forwarded_https(const char *s, size_t len)
 		start++;
 	return p - start == 5 && strncasecmp(start, "https", 5) == 0;
 }
+
+/* 1 when the textual address s lies in one of the n networks. */
+static int
+in_nets(const struct net *nets, size_t n, const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (parse_net_contains(&nets[i], s))
+			return 1;
+	return 0;
+}
+
+int
+parse_forwarded_for(const char *s, size_t len, const struct net *trusted,
+    size_t ntrusted, char *out, size_t cap)
+{
+	const char	*end = s + len, *start, *p;
+	unsigned char	 bin[16];
+
+	if (cap < INET6_ADDRSTRLEN)
+		return -1;
+	for (;;) {
+		while (end > s && is_space(end[-1]))
+			end--;
+		for (start = end; start > s && start[-1] != ','; start--)
+			;
+		for (p = start; p < end && is_space(*p); p++)
+			;
+		/* An empty element, or one too long for an address. */
+		if (p == end || (size_t)(end - p) >= cap)
+			return -1;
+		memcpy(out, p, (size_t)(end - p));
+		out[end - p] = '\0';
+		if (inet_pton(AF_INET, out, bin) != 1 &&
+		    inet_pton(AF_INET6, out, bin) != 1)
+			return -1;
+		/* The leftmost is the client, trusted or not. */
+		if (start == s || !in_nets(trusted, ntrusted, out))
+			return 0;
+		end = start - 1;
+	}
+}

@@ -107,4 +107,17 @@ int	parse_net_contains(const struct net *, const char *addr);
  */
 int	parse_forwarded_https(const char *, size_t);
 
+/*
+ * The client named by X-Forwarded-For ("client, proxy1, proxy2"), which
+ * a trusted proxy sent: every proxy appends the address it got the
+ * request from, so the list is read from the right, passing over the
+ * addresses of trusted proxies, and the first other one is the client.
+ * What lies left of it came from that client and is never believed.
+ * Writes the address, NUL-terminated, to out (cap at least
+ * INET6_ADDRSTRLEN).  Returns 0, or -1 when an element read is not a
+ * bare IPv4 or IPv6 address.
+ */
+int	parse_forwarded_for(const char *, size_t, const struct net *trusted,
+	    size_t ntrusted, char *out, size_t cap);
+
 #endif /* PARSE_H */

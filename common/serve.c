@@ -211,35 +211,67 @@ site_ledger(struct site *site, struct buf *why)
 	return site->ledger;
 }
 
+/* Is the web server's peer one of trusted_proxies? */
+static int
+from_trusted_proxy(const struct request *req, const struct endpoint *ep)
+{
+	size_t	 i;
+
+	for (i = 0; i < ep->ntrusted_proxies; i++)
+		if (parse_net_contains(&ep->trusted_proxies[i],
+		    req->remote_addr))
+			return 1;
+	return 0;
+}
+
 /* Was the request made over HTTPS, directly or via a trusted proxy? */
 static int
 came_over_https(const struct request *req, const struct endpoint *ep)
 {
 	const struct header	*h;
-	size_t			 i;
 
 	if (req->https)
 		return 1;
-	if ((h = request_header(req, "X-Forwarded-Proto")) == NULL)
+	if ((h = request_header(req, "X-Forwarded-Proto")) == NULL ||
+	    !from_trusted_proxy(req, ep))
 		return 0;
-	for (i = 0; i < ep->ntrusted_proxies; i++)
-		if (parse_net_contains(&ep->trusted_proxies[i],
-		    req->remote_addr))
-			return parse_forwarded_https(h->value, h->len);
-	return 0;
+	return parse_forwarded_https(h->value, h->len);
 }
 
+/*
+ * allow_from judges the peer, or behind a trusted proxy the client its
+ * X-Forwarded-For names.  Returns 0, or -1 with the outcome set.
+ */
 static int
-source_allowed(const struct request *req, const struct endpoint *ep)
+check_source(struct server *s, const struct endpoint *ep)
 {
-	size_t	 i;
+	const struct header	*h;
+	const char		*client = s->req.remote_addr;
+	char			 named[INET6_ADDRSTRLEN];
+	size_t			 i;
 
 	if (ep->nallow_from == 0)
-		return 1;
+		return 0;
+	if ((h = request_header(&s->req, "X-Forwarded-For")) != NULL &&
+	    from_trusted_proxy(&s->req, ep)) {
+		if (parse_forwarded_for(h->value, h->len, ep->trusted_proxies,
+		    ep->ntrusted_proxies, named, sizeof(named)) == -1) {
+			outcome_set(&s->out, 403, "rejected", "source address"
+			    " unknown: X-Forwarded-For from a trusted proxy"
+			    " is not a list of addresses");
+			return -1;
+		}
+		client = named;
+	}
 	for (i = 0; i < ep->nallow_from; i++)
-		if (parse_net_contains(&ep->allow_from[i], req->remote_addr))
-			return 1;
-	return 0;
+		if (parse_net_contains(&ep->allow_from[i], client))
+			return 0;
+	outcome_set(&s->out, 403, "rejected", "source address not in"
+	    " allow_from: ");
+	buf_adds(&s->out.reason, client);
+	if (client == named)
+		buf_adds(&s->out.reason, " (X-Forwarded-For)");
+	return -1;
 }
 
 /*
@@ -263,11 +295,8 @@ check_transport(struct server *s, struct site *site)
 		    " require_https is set");
 		return -1;
 	}
-	if (!source_allowed(req, &site->ep)) {
-		outcome_set(o, 403, "rejected", "source address not in"
-		    " allow_from");
+	if (check_source(s, &site->ep) == -1)
 		return -1;
-	}
 	switch (req->problem) {
 	case REQUEST_TOO_MANY_HEADERS:
 		outcome_set(o, 431, "rejected", "too many headers");

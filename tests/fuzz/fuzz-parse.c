@@ -2,9 +2,10 @@
  * fuzz-parse: the rest of parse.c, one function per first byte of the
  * input ('0'-'7', others mod 8): integers (Content-Length), Unix and
  * ISO-8601 timestamps, signature items, networks and addresses
- * (allow_from, trusted_proxies), CGI variable names, endpoint names and
- * X-Forwarded-Proto.  Properties: results stay within the bounds each
- * function promises, and pointers into the input stay inside it.
+ * (allow_from, trusted_proxies), CGI variable names, endpoint names,
+ * X-Forwarded-Proto and X-Forwarded-For.  Properties: results stay
+ * within the bounds each function promises, pointers into the input stay
+ * inside it, and a client taken from X-Forwarded-For is an address.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -53,6 +54,20 @@ net(const char *s, size_t len)
 		(void)parse_net_contains(&n, addr);
 	if (parse_net("2001:db8::/32", 13, &n) == 0)
 		(void)parse_net_contains(&n, addr);
+}
+
+static void
+forwarded_for(const char *s, size_t len)
+{
+	struct net	 trusted, n;
+	char		 out[INET6_ADDRSTRLEN];
+
+	if (parse_net("10.0.0.0/8", 10, &trusted) == -1)
+		abort();
+	if (parse_forwarded_for(s, len, &trusted, 1, out, sizeof(out)) == 0 &&
+	    (strlen(out) >= sizeof(out) || parse_net(out, strlen(out), &n) ==
+	    -1 || n.prefix != (n.family == AF_INET ? 32 : 128)))
+		abort();
 }
 
 int
@@ -112,6 +127,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	default:
 		(void)parse_forwarded_https(s, len);
+		forwarded_for(s, len);
 		break;
 	}
 	return 0;

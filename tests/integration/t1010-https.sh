@@ -1,7 +1,8 @@
 #!/bin/bash
 # HTTPS and the source of a request: require_https accepts TLS and
 # refuses plain HTTP (403); X-Forwarded-Proto counts only when it comes
-# from one of trusted_proxies; allow_from limits the source address.
+# from one of trusted_proxies; allow_from limits the source address,
+# which behind a trusted proxy is the client its X-Forwarded-For names.
 # Four servers at once, one per kind (tests/lib.sh runs one server per
 # kind): lighttpd-fcgi and apache-fcgid over TLS, lighttpd-cgi and
 # apache-cgi over plain HTTP, all on the same configuration.
@@ -34,11 +35,18 @@ allow_from = 127.0.0.2
 [allow-lo]
 require_https = no
 allow_from = 127.0.0.0/8, ::1
+
+# Behind a proxy on 127.0.0.1 (the test client plays it), for clients
+# of 203.0.113.0/24 only.
+[allow-forwarded]
+require_https = no
+trusted_proxies = 127.0.0.1
+allow_from = 203.0.113.0/24
 CONF
 export WEBHOOK_CONFIG=$T/webhooks.conf
 
 eps=
-for e in strict proxied proxied-lan allow-other allow-lo; do
+for e in strict proxied proxied-lan allow-other allow-lo allow-forwarded; do
 	eps="$eps $e:$CGI_DIR/github.fcgi"
 done
 
@@ -112,6 +120,29 @@ for kind in lighttpd-cgi apache-cgi; do
 	deliver "$kind" allow-other 200 "from 127.0.0.2" \
 	    --interface 127.0.0.2
 	deliver "$kind" allow-lo 200 "from 127.0.0.1"
+
+	deliver "$kind" allow-forwarded 200 "for an allowed client" \
+	    -H 'X-Forwarded-For: 203.0.113.9'
+	# The proxy appends: what lies left of the client is the client's.
+	deliver "$kind" allow-forwarded 200 "for a client claiming another" \
+	    -H 'X-Forwarded-For: 198.51.100.7, 203.0.113.9'
+	deliver "$kind" allow-forwarded 403 "for another client" \
+	    -H 'X-Forwarded-For: 203.0.113.9, 198.51.100.7'
+	assert_match 'not in allow_from: 198[.]51[.]100[.]7 [(]X-Forwarded-For[)]' \
+	    "$(last_log allow-forwarded reason)" \
+	    "$kind: allow-forwarded: the log names the client refused"
+	deliver "$kind" allow-forwarded 403 "without X-Forwarded-For"
+	assert_match 'not in allow_from: 127[.]0[.]0[.]1$' \
+	    "$(last_log allow-forwarded reason)" \
+	    "$kind: allow-forwarded: the log names the proxy refused"
+	deliver "$kind" allow-forwarded 403 "for a client not an address" \
+	    -H 'X-Forwarded-For: unknown'
+	assert_match 'not a list of addresses' \
+	    "$(last_log allow-forwarded reason)" \
+	    "$kind: allow-forwarded: the log says the header is unusable"
+	# From a peer that is no trusted proxy, the header means nothing.
+	deliver "$kind" allow-forwarded 403 "X-Forwarded-For from elsewhere" \
+	    -H 'X-Forwarded-For: 203.0.113.9' --interface 127.0.0.2
 done
 
 t_done

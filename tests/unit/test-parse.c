@@ -928,6 +928,77 @@ test_forwarded_https(void **state)
 	assert_int_equal(parse_forwarded_https("http, https", 4), 0);
 }
 
+/* parse_forwarded_for */
+
+static void
+test_forwarded_for(void **state)
+{
+	static const struct {
+		int		 line;
+		const char	*in;
+		const char	*want;	/* NULL: refused */
+	} cases[] = {
+		{ __LINE__, "203.0.113.9", "203.0.113.9" },
+		/* Trusted proxies on the right are passed over. */
+		{ __LINE__, "203.0.113.9, 10.0.0.5", "203.0.113.9" },
+		{ __LINE__, "203.0.113.9,10.0.0.5,10.1.2.3", "203.0.113.9" },
+		/* What the client wrote itself, left of it, never counts. */
+		{ __LINE__, "198.51.100.7, 203.0.113.9, 10.0.0.5",
+		    "203.0.113.9" },
+		{ __LINE__, "garbage, 203.0.113.9", "203.0.113.9" },
+		{ __LINE__, "10.0.0.9, 203.0.113.9", "203.0.113.9" },
+		/* All trusted: the leftmost is the client. */
+		{ __LINE__, "10.0.0.7, 10.0.0.5", "10.0.0.7" },
+		{ __LINE__, "  203.0.113.9\t ", "203.0.113.9" },
+		{ __LINE__, "2001:db8::1, 10.0.0.5", "2001:db8::1" },
+		{ __LINE__, "::ffff:10.0.0.5, 2001:db8::1", "2001:db8::1" },
+		{ __LINE__, "2001:db8::2, ::ffff:10.0.0.5", "2001:db8::2" },
+		/* Not bare addresses: refused rather than guessed at. */
+		{ __LINE__, "", NULL },
+		{ __LINE__, " ", NULL },
+		{ __LINE__, "203.0.113.9,", NULL },
+		{ __LINE__, "203.0.113.9, , 10.0.0.5", NULL },
+		{ __LINE__, "unknown", NULL },
+		{ __LINE__, "203.0.113.9:443", NULL },
+		{ __LINE__, "[2001:db8::1]", NULL },
+		{ __LINE__, "fe80::1%eth0", NULL },
+		{ __LINE__, "203.0.113.9 10.0.0.5", NULL },
+		{ __LINE__, "203.0.113.999", NULL },
+		{ __LINE__, "x, 10.0.0.5", NULL },
+		{ __LINE__, "1111:2222:3333:4444:5555:6666:7777:8888:9999", NULL },
+	};
+	struct net	 trusted[2];
+	char		 out[INET6_ADDRSTRLEN];
+	size_t		 i;
+	int		 rc;
+
+	(void)state;
+	assert_int_equal(parse_net("10.0.0.0/8", 10, &trusted[0]), 0);
+	assert_int_equal(parse_net("2001:db8:ffff::/48", 18, &trusted[1]), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rc = parse_forwarded_for(cases[i].in, strlen(cases[i].in),
+		    trusted, 2, out, sizeof(out));
+		if (cases[i].want == NULL && rc != -1)
+			fail_msg("line %d: \"%s\" gave %s", cases[i].line,
+			    cases[i].in, out);
+		if (cases[i].want != NULL && (rc != 0 ||
+		    strcmp(out, cases[i].want) != 0))
+			fail_msg("line %d: \"%s\" gave %s, not %s",
+			    cases[i].line, cases[i].in, rc == 0 ? out :
+			    "an error", cases[i].want);
+	}
+	/* No trusted proxies: the rightmost is the client. */
+	assert_int_equal(parse_forwarded_for("10.0.0.7, 10.0.0.5", 18, NULL,
+	    0, out, sizeof(out)), 0);
+	assert_string_equal(out, "10.0.0.5");
+	/* Only len bytes count; a buffer too small is refused. */
+	assert_int_equal(parse_forwarded_for("203.0.113.9, 10.0.0.5x", 21,
+	    trusted, 2, out, sizeof(out)), 0);
+	assert_string_equal(out, "203.0.113.9");
+	assert_int_equal(parse_forwarded_for("203.0.113.9", 11, trusted, 2,
+	    out, 8), -1);
+}
+
 int
 main(void)
 {
@@ -950,6 +1021,7 @@ main(void)
 		cmocka_unit_test(test_net_parse),
 		cmocka_unit_test(test_net_contains),
 		cmocka_unit_test(test_forwarded_https),
+		cmocka_unit_test(test_forwarded_for),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
