@@ -510,6 +510,20 @@ open_on(const char *path)
 	return count;
 }
 
+/* Writes records numbered from *seq on until path exists (100 at most). */
+static void
+write_until(struct dlog *l, struct buf *line, const char *path, int *seq)
+{
+	int	 limit = *seq + 100;
+
+	while (!exists(path) && *seq < limit) {
+		record(line, 0, (*seq)++);
+		assert_int_equal(dlog_write(l, line->data, line->len), 0);
+	}
+	if (!exists(path))
+		fail_msg("no '%s' after 100 records", path);
+}
+
 /*
  * The sync of a rotated file waits for dlog_idle(), after the answer:
  * until then the writer that rotated keeps it open, and never more than
@@ -529,16 +543,10 @@ test_rotation_sync_deferred(void **state)
 	snprintf(second, sizeof(second), "%s/ep.log.2", dir);
 	assert_non_null(l = dlog_open(dir, "ep", 4096, 3, err, sizeof(err)));
 	buf_init(&line, 4096);
-	while (!exists(first) && seq < 100) {
-		record(&line, 0, seq++);
-		assert_int_equal(dlog_write(l, line.data, line.len), 0);
-	}
+	write_until(l, &line, first, &seq);
 	assert_int_equal(open_on(first), 1);
 	/* A second rotation syncs the first file before it renames. */
-	while (!exists(second) && seq < 200) {
-		record(&line, 0, seq++);
-		assert_int_equal(dlog_write(l, line.data, line.len), 0);
-	}
+	write_until(l, &line, second, &seq);
 	assert_int_equal(open_on(second), 0);
 	assert_int_equal(open_on(first), 1);
 	dlog_idle(l);
