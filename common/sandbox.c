@@ -35,7 +35,11 @@
  * ASan is on (see SANDBOX_ASAN); a production build never allows them.
  */
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -113,6 +117,7 @@ static const char *const allowed_asan[] = {
 /* Names of calls an attacker would try, resolved before the filter. */
 static const char *const suspects[] = {
 	"execve", "execveat", "socket", "connect", "bind", "listen",
+	"setsockopt",
 	"fork", "vfork", "clone", "clone3", "ptrace", "kill", "mmap",
 	"mprotect", "chmod", "prctl", "setuid", "seccomp",
 };
@@ -194,7 +199,10 @@ allow_list(scmp_filter_ctx ctx, const char *const *names, size_t n)
 	return 0;
 }
 
-/* mmap and mprotect without PROT_EXEC; tgkill only at ourselves. */
+/*
+ * mmap and mprotect without PROT_EXEC, setsockopt for TCP_NODELAY only,
+ * tgkill only at ourselves.
+ */
 static int
 allow_guarded(scmp_filter_ctx ctx)
 {
@@ -202,6 +210,17 @@ allow_guarded(scmp_filter_ctx ctx)
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)) != 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	/*
+	 * libfcgi sets TCP_NODELAY on every connection it accepts on a TCP
+	 * listener (spawn-fcgi -a/-p, systemd ListenStream=host:port); that
+	 * one option and no other, so no socket can be re-purposed.
+	 */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
+	    SCMP_A1(SCMP_CMP_EQ, IPPROTO_TCP, 0),
+	    SCMP_A2(SCMP_CMP_EQ, TCP_NODELAY, 0)) != 0) {
 		errno = EINVAL;
 		return -1;
 	}

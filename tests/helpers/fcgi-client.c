@@ -1,8 +1,9 @@
 /*
  * fcgi-client: a test fixture, not part of the product.  Sends requests
  * straight to a FastCGI responder listening on a unix socket (a handler
- * started with spawn-fcgi -n -s SOCK), without a web server in between,
- * so that tests can send what lighttpd and Apache refuse to pass on:
+ * started with spawn-fcgi -n -s SOCK, or over TCP as tcp:HOST:PORT)
+ * without a web server in between, so that tests can send what lighttpd
+ * and Apache refuse to pass on:
  * NUL, CR and LF inside parameter values, thousands of headers, a
  * Content-Length that does not match the body, a 1 MiB header.
  *
@@ -28,6 +29,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+
+#include <netdb.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -219,12 +222,59 @@ stream(struct bytes *out, int type, const struct bytes *data)
 	record(out, type, NULL, 0);
 }
 
+/*
+ * "tcp:HOST:PORT" (HOST may be "[::1]") connects over TCP, anything else
+ * is a unix socket path: handlers behind nginx or Apache's proxy_fcgi
+ * are often reached over TCP, and libfcgi treats the two differently.
+ */
+static int
+connect_tcp(const char *spec)
+{
+	struct addrinfo	 hints, *res = NULL;
+	char		 host[256];
+	const char	*port;
+	size_t		 n;
+	int		 fd = -1, rc;
+
+	if ((port = strrchr(spec, ':')) == NULL || port == spec ||
+	    (n = (size_t)(port - spec)) >= sizeof(host)) {
+		fprintf(stderr, "fcgi-client: expected tcp:HOST:PORT\n");
+		exit(100);
+	}
+	memcpy(host, spec, n);
+	host[n] = '\0';
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+		memmove(host, host + 1, n - 2);
+		host[n - 2] = '\0';
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host, port + 1, &hints, &res)) != 0) {
+		fprintf(stderr, "fcgi-client: '%s': %s\n", spec,
+		    gai_strerror(rc));
+		exit(100);
+	}
+	if ((fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) ==
+	    -1 || connect(fd, res->ai_addr, res->ai_addrlen) == -1) {
+		fprintf(stderr, "fcgi-client: cannot connect to '%s': %s\n",
+		    spec, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
 static int
 connect_to(const char *path)
 {
 	struct sockaddr_un	 sun;
 	int			 fd;
 
+	if (strncmp(path, "tcp:", 4) == 0)
+		return connect_tcp(path + 4);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path)) {

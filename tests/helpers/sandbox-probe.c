@@ -5,19 +5,25 @@
  * so that tests/integration/t4080-sandbox.sh can show that a forbidden
  * call is stopped and that the calls a handler needs still work.
  *
- * usage: sandbox-probe allowed|execve|socket|fork|mmap-exec|
- *            mprotect-exec|kill-init|describe
+ * usage: sandbox-probe allowed|nodelay|execve|socket|sockopt|fork|
+ *            mmap-exec|mprotect-exec|kill-init|describe
  *
  * "allowed" writes, opens, stats, locks, renames and unlinks a file in
  * the current directory, maps memory and reads the clock, then prints
  * "survived".  Each other word makes the forbidden call and, should it
  * return, prints "survived: <call> returned ..." and exits 0; the
  * sandbox is expected to end the process with status 111 first.
+ * "nodelay" and "sockopt" open a TCP socket before the filter, as
+ * libfcgi's accepted connection is: TCP_NODELAY on it must work (libfcgi
+ * sets it on every TCP connection), any other option must not.
  */
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -72,6 +78,7 @@ main(int argc, char **argv)
 	static char	 prog[] = "/bin/true";
 	char		*args[] = { prog, NULL };
 	void		*p;
+	int		 one = 1, sock = -1;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: sandbox-probe call\n");
@@ -82,12 +89,30 @@ main(int argc, char **argv)
 		return 0;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
+	if ((strcmp(argv[1], "nodelay") == 0 ||
+	    strcmp(argv[1], "sockopt") == 0) &&
+	    (sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		perror("sandbox-probe: socket");
+		return 1;
+	}
 	if (sandbox_enter() == -1) {
 		perror("sandbox-probe: sandbox_enter");
 		return 111;
 	}
 	if (strcmp(argv[1], "allowed") == 0)
 		return allowed();
+	if (strcmp(argv[1], "nodelay") == 0) {
+		if (setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one)) == -1) {
+			perror("sandbox-probe: TCP_NODELAY");
+			return 1;
+		}
+		printf("survived\n");
+		return 0;
+	}
+	if (strcmp(argv[1], "sockopt") == 0)
+		return survived("setsockopt", setsockopt(sock, SOL_SOCKET,
+		    SO_REUSEADDR, &one, sizeof(one)));
 	if (strcmp(argv[1], "execve") == 0)
 		return survived("execve", execve(args[0], args, NULL));
 	if (strcmp(argv[1], "socket") == 0)

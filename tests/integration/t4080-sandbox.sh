@@ -2,8 +2,9 @@
 # Sandbox: every handler says in --version that it runs under a seccomp
 # allowlist; tests/helpers/sandbox-probe enters the very same sandbox
 # (sandbox_enter() from libwebhook.a) and shows that the calls a handler
-# needs still work while forbidden ones (execve, socket, fork, kill of
-# another process, executable memory) stop the process with status 111
+# needs still work while forbidden ones (execve, socket, any socket
+# option but TCP_NODELAY, fork, kill of another process, executable
+# memory) stop the process with status 111
 # and a line naming the call.  FastCGI processes serving under lighttpd
 # show NoNewPrivs 1 and Seccomp 2 (filter) in /proc.  Every other
 # integration test runs the handlers with the filter on as well.
@@ -27,9 +28,12 @@ desc=$("$probe" describe)
 assert_match 'no_new_privs, seccomp' "$desc" "the probe uses the same sandbox"
 out=$("$probe" allowed 2>&1) || fail "allowed calls stopped" "$out"
 assert_eq survived "$out" "files, locks, rename, mmap and the clock still work"
+out=$("$probe" nodelay 2>&1) || fail "TCP_NODELAY stopped" "$out"
+assert_eq survived "$out" "TCP_NODELAY, which libfcgi sets on TCP, still works"
 
 # ASan builds allow the clone() of LeakSanitizer's tracer.
-forbidden="execve:execve socket:socket kill-init:kill mmap-exec:mmap"
+forbidden="execve:execve socket:socket sockopt:setsockopt kill-init:kill"
+forbidden="$forbidden mmap-exec:mmap"
 forbidden="$forbidden mprotect-exec:mprotect"
 case $desc in
 *ASan*) ok "fork not checked: the ASan runtime needs clone()" ;;
