@@ -1,9 +1,13 @@
 #!/bin/sh
 # Installs the Debian 12 packages webhook-fcgi needs, when any is missing.
-# usage: scripts/deps.sh run|check|bench
+# usage: scripts/deps.sh run|check|bench|sdk
 #   run    what `make run` needs: compiler, libraries, lighttpd
-#   check  what `make check` needs on top: Apache, cmocka, fuzzing, tools
+#   check  what `make check` needs on top: Apache, cmocka, fuzzing, tools,
+#          and the SDK harness: node and npm (Debian's nodejs and npm when
+#          there is no node at all), then `npm ci` in tests/sdk when its
+#          node_modules is missing or older than package-lock.json
 #   bench  what `make bench` needs on top: wrk, the peer (adnanh/webhook)
+#   sdk    only the `npm ci` in tests/sdk
 # Needs root to install; without root it prints the command to run.
 set -eu
 
@@ -14,11 +18,28 @@ check_pkgs="$run_pkgs libcmocka-dev apache2 libapache2-mod-fcgid spawn-fcgi
 clang libclang-rt-14-dev valgrind mandoc iproute2 procps"
 bench_pkgs="$check_pkgs wrk webhook python3"
 
+sdk=$(cd "$(dirname "$0")/../tests/sdk" && pwd)
+
+# sdk_install: `npm ci` in tests/sdk unless node_modules was installed
+# from this very package-lock.json (its digest is kept in node_modules).
+sdk_install() {
+	stamp=$sdk/node_modules/.webhook-fcgi-lock
+	want_sum=$(sha256sum <"$sdk/package-lock.json")
+	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want_sum" ]; then
+		return 0
+	fi
+	echo "npm ci in tests/sdk"
+	(cd "$sdk" && npm ci --no-audit --no-fund --loglevel=error) ||
+		exit 111
+	printf '%s\n' "$want_sum" >"$stamp"
+}
+
 case "${1:-check}" in
 run) want=$run_pkgs ;;
 check) want=$check_pkgs ;;
 bench) want=$bench_pkgs ;;
-*) echo "usage: $0 run|check|bench" >&2; exit 100 ;;
+sdk) sdk_install; exit 0 ;;
+*) echo "usage: $0 run|check|bench|sdk" >&2; exit 100 ;;
 esac
 
 missing=
@@ -26,7 +47,16 @@ for p in $want; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 	    grep -q 'install ok installed' || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+# Any node 18 or later will do (NodeSource's packages ship npm inside
+# nodejs); only a machine without one gets Debian's.
+if [ "${1:-check}" != run ] && { ! command -v node >/dev/null 2>&1 ||
+    ! command -v npm >/dev/null 2>&1; }; then
+	missing="$missing nodejs npm"
+fi
+if [ -z "$missing" ]; then
+	[ "${1:-check}" = run ] || sdk_install
+	exit 0
+fi
 
 echo "installing:$missing"
 if [ "$(id -u)" -ne 0 ]; then
@@ -44,4 +74,5 @@ for svc in apache2 lighttpd webhook; do
 		systemctl stop "$svc" || true
 	fi
 done
+[ "${1:-check}" = run ] || sdk_install
 exit 0
