@@ -14,7 +14,7 @@ set -eu
 run_pkgs="gcc make pkg-config libc6-dev libfcgi-dev libssl-dev libjson-c-dev
 libsqlite3-dev libinih-dev libcurl4-openssl-dev libseccomp-dev lighttpd
 curl openssl sqlite3 jq"
-check_pkgs="$run_pkgs libcmocka-dev apache2 libapache2-mod-fcgid spawn-fcgi
+check_pkgs="$run_pkgs lighttpd-mod-openssl libcmocka-dev apache2 libapache2-mod-fcgid spawn-fcgi
 clang libclang-rt-14-dev valgrind mandoc iproute2 procps"
 bench_pkgs="$check_pkgs wrk webhook python3"
 
