@@ -29,7 +29,7 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -DVERSION='"$(VERSION)"' $(WARN) \
 	$(HARDEN) $(CFLAGS) $(SANITIZE) -iquote common $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS) $(SANITIZE)
 
-COMMON    = buf config dlog hmac json ledger log parse redact request \
+COMMON    = buf config counters dlog hmac json ledger log parse redact request \
 	respond sandbox send serve spawn verify
 # Every handlers/<name>.c is a provider: adding one needs no edit here.
 HANDLERS  = $(sort $(basename $(notdir $(wildcard handlers/*.c))))
@@ -48,12 +48,17 @@ CGI       = $(HANDLERS:%=$(BUILD)/cgi-bin/%.fcgi)
 UNIT_BINS = $(UNITS:%=$(BUILD)/tests/test-%)
 HELPERS   = $(BUILD)/helpers/fcgi-echo $(BUILD)/helpers/fcgi-client \
 	$(BUILD)/helpers/hmac-sign $(BUILD)/helpers/sandbox-probe \
-	$(BUILD)/helpers/sign-many
+	$(BUILD)/helpers/sign-many $(BUILD)/helpers/bench-counters
 
 .PHONY: all check test unit integration asan lint run serve install clean \
 	deps-run deps-check bench fuzz fuzz-smoke fuzz-build fuzzers soak
 
-all: $(CGI) $(WORKER) $(CTL)
+# The operators' programs, behind the same web server: metrics.fcgi
+# (Prometheus) and console.fcgi (the delivery console).
+OPS       = $(patsubst tools/%-fcgi.c,$(BUILD)/cgi-bin/%.fcgi,\
+	$(wildcard tools/*-fcgi.c))
+
+all: $(CGI) $(OPS) $(WORKER) $(CTL)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -85,6 +90,10 @@ $(BUILD)/cgi-bin/%.fcgi: $(BUILD)/obj/handlers/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(HANDLER_LIBS)
 
+$(BUILD)/cgi-bin/%.fcgi: $(BUILD)/obj/tools/%-fcgi.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
 $(BUILD)/bin/webhook-worker: $(BUILD)/obj/tools/webhook-worker.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
@@ -107,8 +116,10 @@ $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(PKG_LIBS)
 
-# Enters the handlers' sandbox, so it links the library.
-$(BUILD)/helpers/sandbox-probe: tests/helpers/sandbox-probe.c $(LIB)
+# These two link the library: one enters the handlers' sandbox, the
+# other times the counters.
+$(BUILD)/helpers/sandbox-probe $(BUILD)/helpers/bench-counters: \
+    $(BUILD)/helpers/%: tests/helpers/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
@@ -202,7 +213,7 @@ install: all
 	install -d -m 755 $(DESTDIR)$(CGIDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/webhook-fcgi
-	install -m 755 $(CGI) $(DESTDIR)$(CGIDIR)/
+	install -m 755 $(CGI) $(OPS) $(DESTDIR)$(CGIDIR)/
 	$(if $(wildcard $(WORKER) $(CTL)),install -m 755 \
 		$(wildcard $(WORKER) $(CTL)) $(DESTDIR)$(BINDIR)/)
 	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)

@@ -422,6 +422,10 @@ EOF
 			    "pickup (acceptance to command start) p50 $(awk '$1 == "pickup_p50_ms" { print $2 }' <<<"$worker") ms," \
 			    "p99 $(awk '$1 == "pickup_p99_ms" { print $2 }' <<<"$worker") ms over $(awk '$1 == "pickup_n" { print $2 }' <<<"$worker") deliveries."
 		fi
+		# What metrics.fcgi's counters add to every request.
+		echo
+		echo "Metrics: $("$HELPERS/bench-counters")" \
+		    "(common/counters.c, on the delivery path once per request)."
 	} >"$T/results.md"
 	cat "$T/results.md"
 	check_logs || fail "the logs do not match the load"

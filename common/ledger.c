@@ -74,6 +74,36 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS deliveries_due"
 	" ON deliveries (state, next_attempt_at);";
 
+/*
+ * How many done rows each endpoint has, kept by triggers, so that
+ * metrics.fcgi counts a million-row ledger without reading it (a full
+ * count took 0.2 s of CPU).  The triggers fire on the worker's updates
+ * and on deletes; a handler's insert only tests a WHEN clause (rows
+ * arrive queued).  Made once, under the write lock, by the first
+ * read-write open of a ledger without it, and filled from its rows.
+ */
+static const char done_counts[] =
+	"BEGIN IMMEDIATE;"
+	"CREATE TABLE IF NOT EXISTS done_counts ("
+	" endpoint TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TRIGGER IF NOT EXISTS done_counts_ins AFTER INSERT"
+	" ON deliveries WHEN new.state = 'done' BEGIN"
+	" INSERT INTO done_counts VALUES (new.endpoint, 1)"
+	" ON CONFLICT (endpoint) DO UPDATE SET n = n + 1; END;"
+	"CREATE TRIGGER IF NOT EXISTS done_counts_up AFTER UPDATE OF state"
+	" ON deliveries WHEN new.state = 'done' AND old.state <> 'done' BEGIN"
+	" INSERT INTO done_counts VALUES (new.endpoint, 1)"
+	" ON CONFLICT (endpoint) DO UPDATE SET n = n + 1; END;"
+	"CREATE TRIGGER IF NOT EXISTS done_counts_down AFTER UPDATE OF state"
+	" ON deliveries WHEN old.state = 'done' AND new.state <> 'done' BEGIN"
+	" UPDATE done_counts SET n = n - 1 WHERE endpoint = old.endpoint; END;"
+	"CREATE TRIGGER IF NOT EXISTS done_counts_del AFTER DELETE"
+	" ON deliveries WHEN old.state = 'done' BEGIN"
+	" UPDATE done_counts SET n = n - 1 WHERE endpoint = old.endpoint; END;"
+	"INSERT OR IGNORE INTO done_counts SELECT endpoint, count(*)"
+	" FROM deliveries WHERE state = 'done' GROUP BY endpoint;"
+	"COMMIT;";
+
 static int
 exec(struct ledger *l, const char *sql, char *err, size_t errlen)
 {
@@ -241,6 +271,58 @@ group_sync(struct ledger *l)
 	return rc;
 }
 
+/* Does the database have table name?  1, 0, or -1. */
+static int
+has_table(struct ledger *l, const char *name)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(l->db, "SELECT 1 FROM sqlite_master"
+	    " WHERE type = 'table' AND name = ?1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Brings an older database up to date; 0, or -1 with err set. */
+static int
+migrate(struct ledger *l, char *err, size_t errlen)
+{
+	switch (has_table(l, "done_counts")) {
+	case 1:
+		return 0;
+	case 0:
+		if (exec(l, done_counts, err, errlen) == 0)
+			return 0;
+		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	default:
+		snprintf(err, errlen, "%s", sqlite3_errmsg(l->db));
+		return -1;
+	}
+}
+
+/*
+ * LEDGER_READONLY: a reader that never writes and never creates
+ * (metrics.fcgi, console.fcgi).  In WAL mode it does not block writers.
+ */
+static struct ledger *
+open_readonly(struct ledger *l, const char *path, char *err, size_t errlen)
+{
+	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open '%s': %s", path,
+		    l->db != NULL ? sqlite3_errmsg(l->db) : "out of memory");
+		ledger_close(l);
+		return NULL;
+	}
+	sqlite3_busy_handler(l->db, on_busy, l);
+	return l;
+}
+
 struct ledger *
 ledger_open(const char *path, int flags, long timeout_ms, char *err,
     size_t errlen)
@@ -254,6 +336,8 @@ ledger_open(const char *path, int flags, long timeout_ms, char *err,
 	}
 	l->group_fd = -1;
 	l->timeout_ms = timeout_ms;
+	if (flags & LEDGER_READONLY)
+		return open_readonly(l, path, err, errlen);
 	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open '%s': %s", path,
@@ -275,6 +359,7 @@ ledger_open(const char *path, int flags, long timeout_ms, char *err,
 	    exec(l, full ? "PRAGMA synchronous=FULL" :
 	    "PRAGMA synchronous=NORMAL", err, errlen) == -1 ||
 	    exec(l, schema, err, errlen) == -1 ||
+	    migrate(l, err, errlen) == -1 ||
 	    prepare(l, "INSERT INTO deliveries (endpoint, delivery_id,"
 	    " provider, event, received_at, next_attempt_at, headers, body,"
 	    " body_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8)"
@@ -938,6 +1023,42 @@ ledger_stats(struct ledger *l, int (*fn)(void *, const struct ledger_count *),
 		c.count = sqlite3_column_int64(st, 2);
 		c.oldest = sqlite3_column_int64(st, 3);
 		c.next_due = sqlite3_column_int64(st, 4);
+		ret = fn(arg, &c);
+	}
+	return query_finish(st, rc, ret, err, errlen);
+}
+
+int
+ledger_gauges(struct ledger *l, int (*fn)(void *, const struct ledger_count *),
+    void *arg, char *err, size_t errlen)
+{
+	struct ledger_count	 c;
+	sqlite3_stmt		*st;
+	int			 rc, ret = 0, counted;
+
+	/* The not-done rows are few and found by the deliveries_due index. */
+	if ((counted = has_table(l, "done_counts")) == -1) {
+		snprintf(err, errlen, "ledger query failed: %s",
+		    sqlite3_errmsg(l->db));
+		return -1;
+	}
+	st = query_prepare(l, counted ?
+	    "SELECT endpoint, state, count(*), min(received_at), sum(attempts)"
+	    " FROM deliveries WHERE state IN ('queued', 'running', 'dead')"
+	    " GROUP BY endpoint, state UNION ALL SELECT endpoint, 'done', n,"
+	    " 0, 0 FROM done_counts WHERE n > 0 ORDER BY 1, 2" :
+	    "SELECT endpoint, state, count(*), min(received_at), sum(attempts)"
+	    " FROM deliveries GROUP BY endpoint, state ORDER BY 1, 2", err,
+	    errlen);
+	if (st == NULL)
+		return -1;
+	memset(&c, 0, sizeof(c));
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		c.endpoint = column_text(st, 0);
+		c.state = column_text(st, 1);
+		c.count = sqlite3_column_int64(st, 2);
+		c.oldest = sqlite3_column_int64(st, 3);
+		c.attempts = sqlite3_column_int64(st, 4);
 		ret = fn(arg, &c);
 	}
 	return query_finish(st, rc, ret, err, errlen);

@@ -42,11 +42,13 @@ enum ledger_result {
 #define LEDGER_FULL	0x1	/* each commit on disk before it returns */
 #define LEDGER_GROUP	0x2	/* with FULL: one sync serves many commits */
 #define LEDGER_DEFER	0x4	/* checkpoints wait for ledger_idle() */
+#define LEDGER_READONLY	0x8	/* never writes: metrics and console */
 
 /*
  * Opens (creating if needed) the database at path.  Without LEDGER_FULL
  * a commit survives a crash of the process but not of the machine
- * (synchronous=NORMAL).  LEDGER_FULL alone is SQLite's synchronous=FULL,
+ * (synchronous=NORMAL).  LEDGER_READONLY opens an existing database
+ * for reading only, ignoring the other flags.  LEDGER_FULL alone is SQLite's synchronous=FULL,
  * one sync per commit.  LEDGER_FULL | LEDGER_GROUP gives the same
  * guarantee to ledger_insert() with syncs shared among all processes on
  * the database (group commit, see ledger.c): the handlers' mode.
@@ -258,6 +260,7 @@ struct ledger_count {
 	long long	 count;
 	long long	 oldest;	/* earliest received_at, Unix ms */
 	long long	 next_due;	/* earliest next_attempt_at */
+	long long	 attempts;	/* ledger_gauges: their sum */
 };
 
 /*
@@ -265,6 +268,16 @@ struct ledger_count {
  * endpoint then state.  Returns 0, fn's value, or -1 with err set.
  */
 int		 ledger_stats(struct ledger *,
+		    int (*fn)(void *, const struct ledger_count *), void *arg,
+		    char *err, size_t errlen);
+
+/*
+ * For metrics.fcgi: like ledger_stats, with the attempts summed, but
+ * reading only the rows not done (the done ones are counted by
+ * triggers), so it stays fast on a ledger of millions of rows.  For
+ * done rows, oldest and attempts are 0.
+ */
+int		 ledger_gauges(struct ledger *,
 		    int (*fn)(void *, const struct ledger_count *), void *arg,
 		    char *err, size_t errlen);
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "counters.h"
 #include "defaults.h"
 #include "dlog.h"
 #include "hmac.h"
@@ -39,6 +40,7 @@ struct site {
 	struct scheme	 sc;
 	struct dlog	*log;
 	struct ledger	*ledger;
+	struct counters	*counters;	/* metrics.fcgi's numbers, or NULL */
 };
 
 /* How a request ends: status, verdict word and reason. */
@@ -48,6 +50,7 @@ struct outcome {
 	struct buf	 reason;
 	const char	*extra;		/* extra response header lines */
 	long long	 rowid;		/* ledger row made, or 0 */
+	int		 vcode;		/* verify's verdict code, or -1 */
 };
 
 struct server {
@@ -181,6 +184,10 @@ site_get(struct server *s, const char *name, struct buf *why)
 		buf_printf(why, "endpoint '%s': %s", name, err);
 		goto fail;
 	}
+	/* Without the counter file the receiver still receives. */
+	if ((site->counters = counters_open(site->ep.state_dir, 1, err,
+	    sizeof(err))) == NULL)
+		log_warnx("endpoint '%s': %s", name, err);
 	snprintf(site->name, sizeof(site->name), "%s", name);
 	s->nsites++;
 	return site;
@@ -530,6 +537,67 @@ conclude(struct server *s, struct site *site)
 	buf_release(&body);
 }
 
+/*
+ * The class of a refusal for metrics.fcgi, one of counters_reasons[]:
+ * verify's code when verification said no, else what the status and
+ * the stage that refused tell.  NULL for an acceptance.
+ */
+static const char *
+reason_class(const struct server *s)
+{
+	const struct outcome	*o = &s->out;
+	const char		*why = o->reason.data != NULL ?
+				    o->reason.data : "";
+
+	if (o->status == 200)
+		return NULL;
+	switch (o->vcode) {
+	case VERDICT_NO_SCHEME:
+	case VERDICT_NO_SECRET:
+		return "config";
+	case VERDICT_MISSING_TIMESTAMP:
+	case VERDICT_MALFORMED_TIMESTAMP:
+	case VERDICT_STALE_TIMESTAMP:
+	case VERDICT_FUTURE_TIMESTAMP:
+		return "timestamp";
+	case VERDICT_MISSING_SIGNATURE:
+	case VERDICT_MALFORMED_SIGNATURE:
+	case VERDICT_MISMATCH:
+		return "signature";
+	default:
+		break;
+	}
+	switch (o->status) {
+	case 405: return "method";
+	case 403: return strncmp(why, "plain HTTP", 10) == 0 ? "https" :
+	    "source";
+	case 431: return "headers";
+	case 411: return "length";
+	case 413: return "size";
+	case 400: return s->d.reason != NULL ? "payload" :
+	    s->req.problem == REQUEST_BAD_LENGTH ? "length" : "body";
+	case 503: return strncmp(why, "delivery log", 12) == 0 ? "log" :
+	    o->vcode == -1 ? "ledger" : "other";
+	default: return "other";
+	}
+}
+
+/* Counts the answer in the shared counter file: a few atomic adds. */
+static void
+count(struct server *s, struct site *site)
+{
+	struct counters_answer	 a;
+
+	a.endpoint = site->name;
+	a.verdict = s->out.verdict;
+	a.status = s->d.handshake && s->out.status == 200 ? s->d.hs_status :
+	    s->out.status;
+	a.reason = reason_class(s);
+	a.duration_us = elapsed_us(&s->start);
+	a.bytes = s->req.body.len;
+	counters_answer(site->counters, &a);
+}
+
 /* Answers 503 when there is nowhere to log: the error log says why. */
 static void
 refuse_unconfigured(struct server *s, struct buf *why)
@@ -570,6 +638,7 @@ process(struct server *s, struct site *site)
 	body_digest(s);
 	if (!verify_request(s->p, &site->sc, &site->ep, &s->req,
 	    (time_t)(s->now_ms / 1000), &v)) {
+		s->out.vcode = v.code;
 		outcome_set(&s->out, verify_status(v.code),
 		    verify_status(v.code) == 503 ? "failed" : "rejected",
 		    NULL);
@@ -608,6 +677,7 @@ sites_release(struct server *s)
 	for (i = 0; i < s->nsites; i++) {
 		dlog_close(s->sites[i].log);
 		ledger_close(s->sites[i].ledger);
+		counters_close(s->sites[i].counters);
 		config_endpoint_release(&s->sites[i].ep);
 	}
 	s->nsites = 0;
@@ -648,6 +718,7 @@ handle(struct server *s)
 	s->now_ms = wall_ms();
 	s->out.extra = NULL;
 	s->out.rowid = 0;
+	s->out.vcode = -1;
 	s->sha256[0] = '\0';
 	buf_init(&why, 4096);
 	config_select(s);
@@ -668,6 +739,7 @@ handle(struct server *s)
 	if (check_transport(s, site) == 0)
 		process(s, site);
 	conclude(s, site);
+	count(s, site);
 }
 
 static void

@@ -36,6 +36,7 @@
 #include "bounds.h"
 #include "buf.h"
 #include "config.h"
+#include "counters.h"
 #include "defaults.h"
 #include "dlog.h"
 #include "json.h"
@@ -90,6 +91,7 @@ struct worker {
 	struct setup	 s;
 	struct ledger	*ledger;
 	struct dlog	*log;
+	struct counters	*counters;	/* for metrics.fcgi, or NULL */
 	struct job	 jobs[MAX_WORKERS];
 	long		 nrunning;
 	int		 sigfd;
@@ -418,6 +420,24 @@ error_text(struct worker *w, const struct job *j,
 	return e->data != NULL ? e->data : "";
 }
 
+/* Counts an attempt in the shared counter file, for metrics.fcgi. */
+static void
+count(struct worker *w, const struct attempt *a)
+{
+	struct counters_attempt	 c;
+
+	memset(&c, 0, sizeof(c));
+	c.endpoint = a->d->endpoint;
+	c.outcome = a->outcome;
+	if (a->r != NULL) {
+		c.ran = 1;
+		c.exited = a->r->exited;
+		c.code = a->r->code;
+		c.duration_ms = a->r->duration_ms;
+	}
+	counters_attempt(w->counters, &c);
+}
+
 /* Writes the outcome to the ledger, then the log record. */
 static void
 record(struct worker *w, const struct ledger_outcome *o, struct attempt *a)
@@ -442,6 +462,7 @@ record(struct worker *w, const struct ledger_outcome *o, struct attempt *a)
 	if (o->state == LEDGER_QUEUED &&
 	    (w->next_due == -1 || o->at_ms < w->next_due))
 		w->next_due = o->at_ms;
+	count(w, a);
 	log_attempt(w, a);
 }
 
@@ -1022,6 +1043,10 @@ open_files(struct worker *w)
 		log_warnx("%s", err);
 		return -1;
 	}
+	/* Without the counter file the worker still works. */
+	if ((w->counters = counters_open(g->state_dir, 1, err,
+	    sizeof(err))) == NULL)
+		log_warnx("%s", err);
 	note(w, "serving %zu endpoints from '%s': ledger '%s', %ld at"
 	    " once, lease %lld s", w->s.neps, w->cfg_path, path,
 	    g->workers, w->s.lease_ms / 1000);
@@ -1066,6 +1091,7 @@ cleanup(struct worker *w)
 			job_clear(&w->jobs[i]);
 	ledger_close(w->ledger);
 	dlog_close(w->log);
+	counters_close(w->counters);
 	setup_free(&w->s);
 	if (w->sigfd != -1)
 		close(w->sigfd);

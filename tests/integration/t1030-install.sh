@@ -25,7 +25,7 @@ want() {
 	echo "$2 $1" >>"$T/want"
 }
 : >"$T/want"
-for p in $PROVIDERS; do
+for p in $PROVIDERS metrics; do
 	want "/usr/lib/cgi-bin/webhook-fcgi/$p.fcgi" 755
 done
 for f in "$BUILD_DIR"/bin/webhook-worker "$BUILD_DIR"/bin/webhookctl; do
