@@ -3,6 +3,7 @@
 # usage: scripts/deps.sh run|check|bench|sdk
 #   run    what `make run` needs: compiler, libraries, lighttpd
 #   check  what `make check` needs on top: Apache, cmocka, fuzzing, tools,
+#          promtool (of prometheus) for the metrics test,
 #          and the SDK harness: node and npm (Debian's nodejs and npm when
 #          there is no node at all), then `npm ci` in tests/sdk when its
 #          node_modules is missing or older than package-lock.json
@@ -15,7 +16,7 @@ run_pkgs="gcc make pkg-config libc6-dev libfcgi-dev libssl-dev libjson-c-dev
 libsqlite3-dev libinih-dev libcurl4-openssl-dev libseccomp-dev lighttpd
 curl openssl sqlite3 jq"
 check_pkgs="$run_pkgs lighttpd-mod-openssl libcmocka-dev apache2 libapache2-mod-fcgid spawn-fcgi
-clang libclang-rt-14-dev valgrind mandoc iproute2 procps"
+clang libclang-rt-14-dev valgrind mandoc iproute2 procps prometheus"
 bench_pkgs="$check_pkgs wrk webhook python3"
 
 sdk=$(cd "$(dirname "$0")/../tests/sdk" && pwd)
