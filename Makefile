@@ -51,7 +51,7 @@ HELPERS   = $(BUILD)/helpers/fcgi-echo $(BUILD)/helpers/fcgi-client \
 	$(BUILD)/helpers/sign-many $(BUILD)/helpers/bench-counters
 
 .PHONY: all check test unit integration asan lint run serve install clean \
-	deps-run deps-check bench fuzz fuzz-smoke fuzz-build fuzzers soak
+	deps-run deps-check bench fuzz fuzz-smoke fuzz-build fuzzers soak deb
 
 # The operators' programs, behind the same web server: metrics.fcgi
 # (Prometheus) and console.fcgi (the delivery console).
@@ -202,12 +202,20 @@ serve: all
 
 # Handlers where Debian keeps CGI programs (with PREFIX=/usr), tools,
 # man pages, the sample configuration (never over a real one), the
-# sample events of webhookctl send and, when
-# dist/systemd exists, the socket-activation units.
+# sample events of webhookctl send, the systemd units, a logrotate
+# configuration, and each web server's snippet where that server looks
+# for it (every www/<server>/ file also goes to $(DATADIR)/webhook-fcgi/).
+# The Debian package installs exactly this (debian/rules runs it).
+# Snippets and units name the programs' paths: they are rewritten to
+# CGIDIR and BINDIR, which they already are with PREFIX=/usr.
 MAN1      = $(wildcard man/*.1)
 MAN5      = $(wildcard man/*.5)
 MAN8      = $(wildcard man/*.8)
 SYSTEMD_UNITS = $(wildcard dist/systemd/*.socket dist/systemd/*.service)
+WWW_SERVERS = $(notdir $(wildcard www/apache www/lighttpd www/nginx www/caddy))
+NGINX_SNIPPET = $(wildcard www/nginx/webhook-fcgi.conf)
+INSTALL_SED = sed -e 's|/usr/lib/cgi-bin/webhook-fcgi|$(CGIDIR)|g' \
+	-e 's|/usr/bin/webhook-|$(BINDIR)/webhook-|g'
 
 install: all
 	install -d -m 755 $(DESTDIR)$(CGIDIR) $(DESTDIR)$(BINDIR) \
@@ -228,8 +236,37 @@ install: all
 		    $(DESTDIR)$(DATADIR)/webhook-fcgi/samples/$$p/ || exit 1; \
 	done
 	$(if $(SYSTEMD_UNITS),install -d -m 755 $(DESTDIR)$(SYSTEMDDIR))
-	$(if $(SYSTEMD_UNITS),install -m 644 $(SYSTEMD_UNITS) \
-		$(DESTDIR)$(SYSTEMDDIR)/)
+	for f in $(SYSTEMD_UNITS); do \
+		$(INSTALL_SED) "$$f" >$(DESTDIR)$(SYSTEMDDIR)/$${f##*/} && \
+		chmod 644 $(DESTDIR)$(SYSTEMDDIR)/$${f##*/} || exit 1; \
+	done
+	install -d -m 755 $(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	install -m 644 dist/logrotate/webhook-fcgi \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d/webhook-fcgi
+	for s in $(WWW_SERVERS); do \
+		install -d -m 755 $(DESTDIR)$(DATADIR)/webhook-fcgi/www/$$s && \
+		for f in www/$$s/*; do \
+			$(INSTALL_SED) "$$f" \
+			    >$(DESTDIR)$(DATADIR)/webhook-fcgi/www/$$s/$${f##*/} && \
+			chmod 644 $(DESTDIR)$(DATADIR)/webhook-fcgi/www/$$s/$${f##*/} \
+			    || exit 1; \
+		done; \
+	done
+	$(call install_snippet,www/apache/fcgid.conf,apache2/conf-available,webhook-fcgi.conf)
+	$(call install_snippet,www/lighttpd/fastcgi.conf,lighttpd/conf-available,50-webhook-fcgi.conf)
+	$(if $(NGINX_SNIPPET),$(call install_snippet,$(NGINX_SNIPPET),nginx/snippets,webhook-fcgi.conf))
+
+# install_snippet,SOURCE,DIR,NAME: SOURCE as $(SYSCONFDIR)/DIR/NAME.
+install_snippet = install -d -m 755 $(DESTDIR)$(SYSCONFDIR)/$(2) && \
+	$(INSTALL_SED) $(1) >$(DESTDIR)$(SYSCONFDIR)/$(2)/$(3) && \
+	chmod 644 $(DESTDIR)$(SYSCONFDIR)/$(2)/$(3)
+
+# The Debian package, $(BUILD)/webhook-fcgi_$(VERSION)_<arch>.deb, built
+# by dpkg-buildpackage from debian/ and checked by lintian (README,
+# "Debian package").
+deb:
+	@sh scripts/deps.sh deb
+	@sh scripts/deb.sh $(BUILD) $(VERSION)
 
 clean:
 	rm -rf $(BUILD)

@@ -1,14 +1,16 @@
 #!/bin/sh
 # Installs the Debian 12 packages webhook-fcgi needs, when any is missing.
-# usage: scripts/deps.sh run|check|bench|sdk
+# usage: scripts/deps.sh run|check|bench|sdk|deb
 #   run    what `make run` needs: compiler, libraries, lighttpd
 #   check  what `make check` needs on top: Apache, cmocka, fuzzing, tools,
-#          promtool (of prometheus) for the metrics test,
+#          promtool (of prometheus) for the metrics test, what the
+#          package test (t1060) needs to build the package,
 #          and the SDK harness: node and npm (Debian's nodejs and npm when
 #          there is no node at all), then `npm ci` in tests/sdk when its
 #          node_modules is missing or older than package-lock.json
 #   bench  what `make bench` needs on top: wrk, the peer (adnanh/webhook)
 #   sdk    only the `npm ci` in tests/sdk
+#   deb    what `make deb` needs on top of run: the Debian packaging tools
 # Needs root to install; without root it prints the command to run.
 set -eu
 
@@ -16,8 +18,10 @@ run_pkgs="gcc make pkg-config libc6-dev libfcgi-dev libssl-dev libjson-c-dev
 libsqlite3-dev libinih-dev libcurl4-openssl-dev libseccomp-dev lighttpd
 curl openssl sqlite3 jq"
 check_pkgs="$run_pkgs lighttpd-mod-openssl libcmocka-dev apache2 libapache2-mod-fcgid spawn-fcgi
-clang libclang-rt-14-dev valgrind mandoc iproute2 procps prometheus"
+clang libclang-rt-14-dev valgrind mandoc iproute2 procps prometheus
+debhelper dpkg-dev fakeroot lintian"
 bench_pkgs="$check_pkgs wrk webhook python3"
+deb_pkgs="$run_pkgs debhelper dpkg-dev fakeroot lintian"
 
 sdk=$(cd "$(dirname "$0")/../tests/sdk" && pwd)
 
@@ -40,7 +44,8 @@ run) want=$run_pkgs ;;
 check) want=$check_pkgs ;;
 bench) want=$bench_pkgs ;;
 sdk) sdk_install; exit 0 ;;
-*) echo "usage: $0 run|check|bench|sdk" >&2; exit 100 ;;
+deb) want=$deb_pkgs ;;
+*) echo "usage: $0 run|check|bench|sdk|deb" >&2; exit 100 ;;
 esac
 
 missing=
@@ -50,12 +55,13 @@ for p in $want; do
 done
 # Any node 18 or later will do (NodeSource's packages ship npm inside
 # nodejs); only a machine without one gets Debian's.
-if [ "${1:-check}" != run ] && { ! command -v node >/dev/null 2>&1 ||
+case ${1:-check} in check|bench) node=yes ;; *) node=no ;; esac
+if [ "$node" = yes ] && { ! command -v node >/dev/null 2>&1 ||
     ! command -v npm >/dev/null 2>&1; }; then
 	missing="$missing nodejs npm"
 fi
 if [ -z "$missing" ]; then
-	[ "${1:-check}" = run ] || sdk_install
+	[ "$node" = no ] || sdk_install
 	exit 0
 fi
 
@@ -75,5 +81,5 @@ for svc in apache2 lighttpd webhook; do
 		systemctl stop "$svc" || true
 	fi
 done
-[ "${1:-check}" = run ] || sdk_install
+[ "$node" = no ] || sdk_install
 exit 0

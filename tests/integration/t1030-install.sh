@@ -41,6 +41,15 @@ done
 for f in "$ROOT"/dist/systemd/*.socket "$ROOT"/dist/systemd/*.service; do
 	[ -e "$f" ] && want "/usr/lib/systemd/system/${f##*/}" 644
 done
+want /etc/logrotate.d/webhook-fcgi 644
+want /etc/apache2/conf-available/webhook-fcgi.conf 644
+want /etc/lighttpd/conf-available/50-webhook-fcgi.conf 644
+[ -e "$ROOT/www/nginx/webhook-fcgi.conf" ] &&
+	want /etc/nginx/snippets/webhook-fcgi.conf 644
+for f in "$ROOT"/www/apache/* "$ROOT"/www/lighttpd/* "$ROOT"/www/nginx/* \
+    "$ROOT"/www/caddy/*; do
+	[ -f "$f" ] && want "/usr/share/webhook-fcgi/www/${f#"$ROOT"/www/}" 644
+done
 (cd "$DEST" && find . -type f -printf '%m /%P\n') | sed 's| /\./| /|' |
     sort >"$T/got"
 sort -o "$T/want" "$T/want"
@@ -64,6 +73,25 @@ for f in "$ROOT"/man/*.[158]; do
 		fail "${f##*/} installed differs from man/"
 done
 ok "man pages installed as written"
+# With PREFIX=/usr the paths in the snippets are already the installed
+# ones: each server's snippet is installed as written.
+cmp -s "$ROOT/www/apache/fcgid.conf" \
+    "$DEST/etc/apache2/conf-available/webhook-fcgi.conf" ||
+	fail "the Apache snippet installed differs from www/apache/fcgid.conf"
+cmp -s "$ROOT/www/lighttpd/fastcgi.conf" \
+    "$DEST/etc/lighttpd/conf-available/50-webhook-fcgi.conf" ||
+	fail "the lighttpd snippet differs from www/lighttpd/fastcgi.conf"
+ok "server snippets installed where a2enconf and lighty-enable-mod look"
+# Elsewhere the snippets and units name the programs where they are.
+make -C "$ROOT" -s -o all install BUILD="$BUILD" DESTDIR="$T/local" \
+    PREFIX=/usr/local >"$T/make-local.log" 2>&1 ||
+	fail "make install PREFIX=/usr/local" "$(tail -n 20 "$T/make-local.log")"
+assert_eq "" "$(grep -rl '/usr/lib/cgi-bin/webhook\|/usr/bin/webhook' \
+    "$T/local/etc" "$T/local/usr/local/lib/systemd" || true)" \
+    "with PREFIX=/usr/local no snippet or unit names /usr/lib or /usr/bin"
+assert_match '/usr/local/lib/cgi-bin/webhook-fcgi/github.fcgi' \
+    "$(cat "$T/local/etc/apache2/conf-available/webhook-fcgi.conf")" \
+    "the Apache snippet names the handlers under /usr/local"
 assert_match 'webhook-fcgi' "$(grep -m1 ExecStart \
     "$DEST/usr/lib/systemd/system/webhook@.service")" \
     "the service runs the handlers where they are installed"
