@@ -27,6 +27,11 @@
 #define LIMIT_BODY		(64UL * 1024 * 1024)
 #endif
 
+/* Bytes of a handshake challenge echoed back (Meta, Dropbox, Twitch). */
+#ifndef LIMIT_CHALLENGE
+#define LIMIT_CHALLENGE		1024
+#endif
+
 /* Candidate signatures taken from one signature header. */
 #ifndef LIMIT_SIGNATURES
 #define LIMIT_SIGNATURES	8

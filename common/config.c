@@ -106,6 +106,7 @@ static const struct key keys[] = {
 	{ "signed_separator", KT_STRING, OFF(signed_separator), 0, 0, NULL,
 	    0 },
 	{ "token_header", KT_STRING, OFF(token_header), 0, 0, NULL, 0 },
+	{ "verify_token", KT_STRING, OFF(verify_token), 0, 0, NULL, 0 },
 	{ "id_header", KT_STRING, OFF(id_header), 0, 0, NULL, 0 },
 	{ "id_field", KT_STRING, OFF(id_field), 0, 0, NULL, 0 },
 	{ "event_header", KT_STRING, OFF(event_header), 0, 0, NULL, 0 },

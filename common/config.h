@@ -67,6 +67,7 @@ struct endpoint {
 	const char	*signed_payload;
 	const char	*signed_separator;
 	const char	*token_header;
+	const char	*verify_token;	/* Meta's GET handshake token */
 	const char	*id_header;
 	const char	*id_field;
 	const char	*event_header;

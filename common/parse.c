@@ -291,6 +291,65 @@ parse_form_field(const char *s, size_t len, const char *key,
 	return 0;
 }
 
+/* The query of a request URI: after the first '?', before any '#'. */
+static void
+query_part(const char *uri, size_t len, const char **q, size_t *qlen)
+{
+	const char	*qm, *hash;
+
+	*q = NULL;
+	*qlen = 0;
+	if ((qm = memchr(uri, '?', len)) == NULL)
+		return;
+	*q = qm + 1;
+	*qlen = len - (size_t)(*q - uri);
+	if ((hash = memchr(*q, '#', *qlen)) != NULL)
+		*qlen = (size_t)(hash - *q);
+}
+
+int
+parse_query_field(const char *uri, size_t len, const char *key,
+    struct buf *out)
+{
+	const char	*q;
+	size_t		 qlen;
+
+	query_part(uri, len, &q, &qlen);
+	return q == NULL ? 0 : parse_form_field(q, qlen, key, out);
+}
+
+int
+parse_query_mask(const char *uri, size_t len, const char *key,
+    const char *mask, struct buf *out)
+{
+	const char	*q, *end, *p, *amp, *eq;
+	size_t		 qlen, klen = strlen(key);
+
+	query_part(uri, len, &q, &qlen);
+	if (q == NULL)
+		return buf_add(out, uri, len);
+	if (buf_add(out, uri, (size_t)(q - uri)) == -1)
+		return -1;
+	end = q + qlen;
+	for (p = q; p <= end; p = amp + 1) {
+		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
+			amp = end;
+		eq = memchr(p, '=', (size_t)(amp - p));
+		if (p > q && buf_addc(out, '&') == -1)
+			return -1;
+		if (eq != NULL && (size_t)(eq - p) == klen &&
+		    memcmp(p, key, klen) == 0) {
+			if (buf_add(out, p, klen + 1) == -1 ||
+			    buf_adds(out, mask) == -1)
+				return -1;
+		} else if (buf_add(out, p, (size_t)(amp - p)) == -1)
+			return -1;
+		if (amp == end)
+			break;
+	}
+	return buf_add(out, end, len - (size_t)(end - uri));
+}
+
 int
 parse_cgi_header_name(const char *var, char *out, size_t cap)
 {

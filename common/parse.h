@@ -79,6 +79,23 @@ int	parse_form_field(const char *, size_t, const char *key,
 	    struct buf *out);
 
 /*
+ * Looks up a parameter of the query string of a request URI ("/hook?
+ * hub.mode=subscribe&hub.challenge=1158201444") as parse_form_field
+ * does.  Returns 1 when found, 0 when absent (or no query), -1 on bad
+ * percent-encoding or when out is full.
+ */
+int	parse_query_field(const char *uri, size_t, const char *key,
+	    struct buf *out);
+
+/*
+ * Appends the URI to out with the value of every key= parameter of its
+ * query replaced by mask, for logging a URI that carries a token.
+ * Returns 0, or -1 when out is full.
+ */
+int	parse_query_mask(const char *uri, size_t, const char *key,
+	    const char *mask, struct buf *out);
+
+/*
  * Turns a CGI variable name ("HTTP_X_HUB_SIGNATURE_256") into the header
  * name it came from, in canonical case ("X-Hub-Signature-256").  The
  * server folded the original case and '-', so this is the best that

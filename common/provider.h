@@ -92,6 +92,20 @@ struct source {
  */
 typedef int	 (*provider_hook)(const struct request *, struct delivery *);
 
+/*
+ * A GET handshake: the provider proves the URL with a GET whose query
+ * carries a challenge to echo back as text/plain (the one request a
+ * receiver answers that is not a POST).  A GET without the challenge
+ * parameter is refused 405 like any other method.
+ */
+struct get_handshake {
+	const char	*challenge;	/* query parameter echoed, or NULL */
+	const char	*mode;		/* parameter that must equal ... */
+	const char	*mode_value;	/* ... this ("subscribe"), or NULL */
+	const char	*token;		/* parameter compared in constant time
+					   with the endpoint's verify_token */
+};
+
 struct provider {
 	const char	*name;		/* default endpoint name too */
 	struct scheme	 scheme;
@@ -105,6 +119,7 @@ struct provider {
 	struct source	 event;
 	const char	*extra_redact;	/* one more secret-bearing header */
 	provider_hook	 hook;
+	struct get_handshake get;
 };
 
 /*
@@ -117,5 +132,7 @@ extern const struct provider provider_stripe;
 extern const struct provider provider_slack;
 extern const struct provider provider_zendesk;
 extern const struct provider provider_iot;
+extern const struct provider provider_meta;
+extern const struct provider provider_dropbox;
 
 #endif /* PROVIDER_H */

@@ -136,6 +136,24 @@ delivery_digest_id(struct delivery *d, const char *p, size_t len)
 	return buf_adds(&d->id, hex);
 }
 
+int
+delivery_mac_hex(const struct delivery *d, const char *p, size_t len,
+    struct buf *out)
+{
+	struct hmac_part	 part = { p, len };
+	unsigned char		 mac[32];
+	char			 hex[65];
+	int			 rc;
+
+	if (d->secret == NULL || hmac_compute(HMAC_SHA256, d->secret->data,
+	    d->secret->len, &part, 1, mac) == -1)
+		return -1;
+	hex_encode(mac, sizeof(mac), hex);
+	rc = buf_adds(out, hex);
+	hmac_cleanse(mac, sizeof(mac));
+	return rc;
+}
+
 static void
 outcome_set(struct outcome *o, int status, const char *verdict,
     const char *reason)
@@ -281,6 +299,102 @@ check_source(struct server *s, const struct endpoint *ep)
 	return -1;
 }
 
+/* A GET carrying the provider's challenge parameter. */
+static int
+is_get_handshake(struct server *s)
+{
+	const struct get_handshake	*g = &s->p->get;
+	struct buf			 v;
+	int				 rc;
+
+	if (g->challenge == NULL || strcmp(s->req.method, "GET") != 0)
+		return 0;
+	buf_init(&v, LIMIT_CHALLENGE + 1);
+	rc = parse_query_field(s->req.uri, strlen(s->req.uri), g->challenge,
+	    &v);
+	buf_release(&v);
+	/* Present, even when badly encoded: answer_get says why. */
+	return rc != 0;
+}
+
+/* Constant-time: both sides are hashed to equal-length digests. */
+static int
+token_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	unsigned char	 da[32], db[32];
+
+	if (hmac_sha256(a, alen, da) == -1 || hmac_sha256(b, blen, db) == -1)
+		return 0;
+	return hmac_equal(da, db, sizeof(da));
+}
+
+/*
+ * Answers a GET handshake (Meta, Dropbox): the mode and the verify
+ * token when the provider sends them, then the challenge echoed as
+ * text/plain.  Nothing is stored or queued; the log records it.
+ */
+static void
+answer_get(struct server *s, struct site *site)
+{
+	const struct get_handshake	*g = &s->p->get;
+	const struct endpoint		*ep = &site->ep;
+	const char			*uri = s->req.uri;
+	struct delivery			*d = &s->d;
+	struct buf			 v;
+	size_t				 i, ulen = strlen(uri);
+
+	buf_init(&v, LIMIT_CHALLENGE + 1);
+	if (g->mode != NULL && (parse_query_field(uri, ulen, g->mode,
+	    &v) != 1 || strcmp(v.data, g->mode_value) != 0)) {
+		outcome_set(&s->out, 403, "rejected", NULL);
+		buf_printf(&s->out.reason, "handshake refused: %s is not"
+		    " '%s'", g->mode, g->mode_value);
+		goto out;
+	}
+	buf_reset(&v);
+	if (g->token != NULL && ep->verify_token == NULL) {
+		outcome_set(&s->out, 503, "failed", "endpoint has no"
+		    " verify_token configured");
+		goto out;
+	}
+	if (g->token != NULL && (parse_query_field(uri, ulen, g->token,
+	    &v) != 1 || !token_equal(v.data, v.len, ep->verify_token,
+	    strlen(ep->verify_token)))) {
+		outcome_set(&s->out, 403, "rejected", NULL);
+		buf_printf(&s->out.reason, "handshake refused: %s does not"
+		    " match verify_token", g->token);
+		goto out;
+	}
+	buf_reset(&v);
+	if (parse_query_field(uri, ulen, g->challenge, &v) != 1 ||
+	    v.len == 0) {
+		outcome_set(&s->out, 400, "rejected", NULL);
+		buf_printf(&s->out.reason, "handshake refused: %s is empty,"
+		    " badly encoded or longer than %d bytes", g->challenge,
+		    LIMIT_CHALLENGE);
+		goto out;
+	}
+	/* Echoed text: printable ASCII only, so it cannot smuggle markup
+	 * sniffing or a second line into anything downstream. */
+	for (i = 0; i < v.len; i++)
+		if ((unsigned char)v.data[i] < 0x21 ||
+		    (unsigned char)v.data[i] > 0x7e) {
+			outcome_set(&s->out, 400, "rejected", NULL);
+			buf_printf(&s->out.reason, "handshake refused: %s is"
+			    " not printable ASCII", g->challenge);
+			goto out;
+		}
+	d->handshake = 1;
+	d->hs_status = 200;
+	d->hs_type = "text/plain";
+	d->hs_extra = "X-Content-Type-Options: nosniff\r\n";
+	buf_add(&d->hs_body, v.data, v.len);
+	outcome_set(&s->out, 200, "accepted", "handshake answered, not"
+	    " queued");
+out:
+	buf_release(&v);
+}
+
 /*
  * Everything decided before the body is read.  Returns 0 to go on, or
  * -1 with the outcome set.
@@ -291,7 +405,7 @@ check_transport(struct server *s, struct site *site)
 	struct request	*req = &s->req;
 	struct outcome	*o = &s->out;
 
-	if (strcmp(req->method, "POST") != 0) {
+	if (strcmp(req->method, "POST") != 0 && !is_get_handshake(s)) {
 		o->extra = "Allow: POST\r\n";
 		outcome_set(o, 405, "rejected", "method not allowed: only"
 		    " POST is accepted");
@@ -476,7 +590,7 @@ conclude(struct server *s, struct site *site)
 	struct dlog_entry	 e;
 	struct outcome		*o = &s->out;
 	struct delivery		*d = &s->d;
-	struct buf		 body;
+	struct buf		 body, uri;
 	int			 handshake = d->handshake && o->status == 200;
 	int			 built;
 
@@ -492,6 +606,14 @@ conclude(struct server *s, struct site *site)
 	e.remote_addr = s->req.remote_addr;
 	e.method = s->req.method;
 	e.uri = s->req.uri;
+	/* Meta's verify token travels in the query: never log it. */
+	buf_init(&uri, LIMIT_HEADER_VALUE + 64);
+	if (s->p->get.token != NULL && strchr(s->req.uri, '?') != NULL &&
+	    parse_query_mask(s->req.uri, strlen(s->req.uri), s->p->get.token,
+	    REDACTED, &uri) == 0)
+		e.uri = uri.data;
+	else if (s->p->get.token != NULL && strchr(s->req.uri, '?') != NULL)
+		e.uri = "(query left out: too long to redact)";
 	e.headers = s->headers.data;
 	e.headers_len = s->headers.len;
 	if (s->req.body.data != NULL) {
@@ -521,9 +643,10 @@ conclude(struct server *s, struct site *site)
 			handshake = 0;
 		}
 	}
+	buf_release(&uri);
 	if (handshake) {
 		respond_send(s->src, &s->scratch, d->hs_status, d->hs_type,
-		    NULL, d->hs_body.data != NULL ? d->hs_body.data : "",
+		    d->hs_extra, d->hs_body.data != NULL ? d->hs_body.data : "",
 		    d->hs_body.len);
 		return;
 	}
@@ -645,6 +768,8 @@ process(struct server *s, struct site *site)
 		verify_reason(&v, &s->out.reason);
 		return;
 	}
+	s->d.secret = v.secret_index >= 0 ?
+	    &site->ep.secrets[v.secret_index] : NULL;
 	if (identify(s, site) == -1) {
 		outcome_set(&s->out, 400, "rejected", s->d.reason);
 		return;
@@ -736,8 +861,12 @@ handle(struct server *s)
 	buf_reset(&s->headers);
 	if (redact_headers(&s->headers, &s->req, site->ep.token_header) == -1)
 		buf_reset(&s->headers);
-	if (check_transport(s, site) == 0)
-		process(s, site);
+	if (check_transport(s, site) == 0) {
+		if (strcmp(s->req.method, "GET") == 0)
+			answer_get(s, site);
+		else
+			process(s, site);
+	}
 	conclude(s, site);
 	count(s, site);
 }
@@ -753,6 +882,8 @@ delivery_reset(struct delivery *d, const struct request *req)
 	d->handshake = 0;
 	d->hs_status = 200;
 	d->hs_type = "application/json";
+	d->hs_extra = NULL;
+	d->secret = NULL;
 	json_doc_free(d->doc);
 	d->doc = NULL;
 	d->doc_tried = 0;

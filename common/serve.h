@@ -17,6 +17,7 @@
 #include "request.h"
 
 struct json_doc;
+struct secret;
 
 /* What a hook sees and may change about one verified delivery. */
 struct delivery {
@@ -28,7 +29,10 @@ struct delivery {
 	int			 handshake;
 	int			 hs_status;
 	const char		*hs_type;	/* Content-Type */
+	const char		*hs_extra;	/* header lines, or NULL */
 	struct buf		 hs_body;
+	/* The secret that verified the request, or NULL (unsigned). */
+	const struct secret	*secret;
 	/* Private to serve.c: the body parsed once, on first use. */
 	struct json_doc		*doc;
 	int			 doc_tried;
@@ -43,6 +47,14 @@ const struct json_doc	*delivery_json(struct delivery *);
 
 /* Replaces the id with the hex SHA-256 of bytes; 0 or -1. */
 int	delivery_digest_id(struct delivery *, const char *, size_t);
+
+/*
+ * Appends the hex HMAC-SHA256 of bytes under the secret that verified
+ * the request (Zoom's encryptedToken).  Returns 0, or -1 when there is
+ * no such secret or the crypto library fails.
+ */
+int	delivery_mac_hex(const struct delivery *, const char *, size_t,
+	    struct buf *out);
 
 /*
  * Runs the handler for a provider until there are no more requests (CGI:

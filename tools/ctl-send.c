@@ -41,7 +41,8 @@ static const char help[] =
     "a fresh delivery id and the current time, and POSTs it to URL.\n"
     "  --event E        the event; picks the sample of that name too\n"
     "  --sample NAME    the sample (default: push, payment_intent.succeeded,"
-    "\n                   app_mention, ticket.created, temperature.alert)\n"
+    "\n                   app_mention, ticket.created, temperature.alert,\n"
+    "                   messages, list_folder)\n"
     "  --body-file F    send the bytes of F ('-': standard input) instead\n"
     "  --id ID          the delivery id (default: a fresh one)\n"
     "  --content-type T the Content-Type (default: from the sample)\n"
@@ -77,6 +78,8 @@ default_sample(const struct provider *p)
 		{ "slack", "app_mention" },
 		{ "zendesk", "ticket.created" },
 		{ "iot", "temperature.alert" },
+		{ "meta", "messages" },
+		{ "dropbox", "list_folder" },
 	};
 	size_t	 i;
 
@@ -223,10 +226,11 @@ id_in_body(const struct ctl_signer *s, const struct buf *body,
 	size_t			 i;
 	int			 found = 0;
 
-	if (ctl_id_header(s) != NULL || s->p->id.field == NULL)
+	if (ctl_id_header(s) != NULL ||
+	    (s->p->id.field == NULL && !s->p->id.digest))
 		return;
-	if ((doc = json_parse(body->data, body->len, err,
-	    sizeof(err))) != NULL) {
+	if (s->p->id.field != NULL && (doc = json_parse(body->data,
+	    body->len, err, sizeof(err))) != NULL) {
 		buf_init(&v, LIMIT_ID_LEN + 1);
 		if ((found = json_get(doc, s->p->id.field, &v) == 1))
 			snprintf(id, len, "%s", v.data);

@@ -84,6 +84,8 @@ static const struct provider *const providers[] = {
 	&provider_slack,
 	&provider_zendesk,
 	&provider_iot,
+	&provider_meta,
+	&provider_dropbox,
 };
 
 #define NPROVIDERS	(sizeof(providers) / sizeof(providers[0]))

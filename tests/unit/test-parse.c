@@ -648,6 +648,100 @@ test_form_full(void **state)
 	buf_release(&out);
 }
 
+/* parse_query_field, parse_query_mask */
+
+static const struct form_case query_cases[] = {
+	/* Meta's verification request, from its docs. */
+	{ __LINE__, "/hooks/meta?hub.mode=subscribe&hub.challenge=1158201444"
+	    "&hub.verify_token=meatyhamhock", "hub.challenge", 1, "1158201444",
+	    10 },
+	{ __LINE__, "/hooks/meta?hub.mode=subscribe&hub.challenge=1158201444"
+	    "&hub.verify_token=meatyhamhock", "hub.verify_token", 1,
+	    "meatyhamhock", 12 },
+	{ __LINE__, "/x?challenge=a%2Fb+c", "challenge", 1, "a/b c", 5 },
+	/* The fragment is not the query. */
+	{ __LINE__, "/x?a=1#b=2", "b", 0, NULL, 0 },
+	{ __LINE__, "/x?a=1#b=2", "a", 1, "1", 1 },
+	/* Only after the first '?'. */
+	{ __LINE__, "/x?a=1?b=2", "a", 1, "1?b=2", 5 },
+	/* The path is not the query. */
+	{ __LINE__, "/a=1", "a", 0, NULL, 0 },
+	{ __LINE__, "/x", "a", 0, NULL, 0 },
+	{ __LINE__, "/x?", "a", 0, NULL, 0 },
+	{ __LINE__, "", "a", 0, NULL, 0 },
+	{ __LINE__, "?a=", "a", 1, "", 0 },
+	{ __LINE__, "/x?challenge=%zz", "challenge", -1, NULL, 0 },
+	/* Keys are compared raw, as sent. */
+	{ __LINE__, "/x?hub%2Echallenge=1", "hub.challenge", 0, NULL, 0 },
+};
+
+static void
+test_query(void **state)
+{
+	const struct form_case	*c;
+	struct buf		 out;
+	size_t			 i;
+	int			 rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(query_cases) / sizeof(query_cases[0]); i++) {
+		c = &query_cases[i];
+		buf_init(&out, 1024);
+		rc = parse_query_field(c->in, strlen(c->in), c->key, &out);
+		if (rc != c->rc)
+			fail_msg("line %d: parse_query_field(\"%s\", %s) = %d",
+			    c->line, c->in, c->key, rc);
+		if (rc == 1 && (out.len != c->wantlen || (c->wantlen > 0 &&
+		    memcmp(out.data, c->want, c->wantlen) != 0)))
+			fail_msg("line %d: got '%s'", c->line,
+			    out.data != NULL ? out.data : "");
+		buf_release(&out);
+	}
+}
+
+struct mask_case {
+	int		 line;
+	const char	*in;
+	const char	*want;
+};
+
+static const struct mask_case mask_cases[] = {
+	{ __LINE__, "/m?hub.mode=subscribe&t=T0k&hub.challenge=1",
+	    "/m?hub.mode=subscribe&t=X&hub.challenge=1" },
+	{ __LINE__, "/m?t=1&t=2", "/m?t=X&t=X" },
+	{ __LINE__, "/m?t=", "/m?t=X" },
+	{ __LINE__, "/m?tt=1&t", "/m?tt=1&t" },
+	{ __LINE__, "/m?a=1&&t=2&", "/m?a=1&&t=X&" },
+	{ __LINE__, "/m?t=1#t=2", "/m?t=X#t=2" },
+	{ __LINE__, "/m", "/m" },
+	{ __LINE__, "/m?", "/m?" },
+	{ __LINE__, "/t=1", "/t=1" },
+};
+
+static void
+test_query_mask(void **state)
+{
+	const struct mask_case	*c;
+	struct buf		 out;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(mask_cases) / sizeof(mask_cases[0]); i++) {
+		c = &mask_cases[i];
+		buf_init(&out, 1024);
+		if (parse_query_mask(c->in, strlen(c->in), "t", "X",
+		    &out) != 0 || strcmp(out.data, c->want) != 0)
+			fail_msg("line %d: parse_query_mask(\"%s\") = '%s'",
+			    c->line, c->in, out.data != NULL ? out.data : "");
+		buf_release(&out);
+	}
+	/* Too small a buffer fails, it does not cut. */
+	buf_init(&out, 4);
+	assert_int_equal(parse_query_mask("/m?t=secret", 11, "t", "X", &out),
+	    -1);
+	buf_release(&out);
+}
+
 /* parse_cgi_header_name */
 
 struct cgi_case {
@@ -1016,6 +1110,8 @@ main(void)
 		cmocka_unit_test(test_sig_items_limit),
 		cmocka_unit_test(test_form),
 		cmocka_unit_test(test_form_full),
+		cmocka_unit_test(test_query),
+		cmocka_unit_test(test_query_mask),
 		cmocka_unit_test(test_cgi_header_name),
 		cmocka_unit_test(test_endpoint_name),
 		cmocka_unit_test(test_net_parse),

@@ -42,6 +42,8 @@ static const struct {
 	{ "slack", &provider_slack },
 	{ "zendesk", &provider_zendesk },
 	{ "iot", &provider_iot },
+	{ "meta", &provider_meta },
+	{ "dropbox", &provider_dropbox },
 };
 
 /* Reads a whole file, NUL-terminated; NULL when it cannot. */

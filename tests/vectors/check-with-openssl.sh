@@ -180,6 +180,22 @@ verify_iot() {
   echo mismatch
 }
 
+# plain_hex HEADER PREFIX: hex HMAC-SHA256 of the body alone (Meta, Dropbox).
+plain_hex() {
+  has "$1" || { echo missing_signature; return; }
+  local s want
+  s=$(get "$1")
+  [[ $s == "$2"* ]] && is_hex "${s#"$2"}" 32 || { echo malformed_signature; return; }
+  msg ""
+  for k in "${SECRETS[@]}"; do
+    want=$(mac_hex sha256 "$k" "$TMP/msg")
+    [[ ${s#"$2"} == "$want" ]] && { COMPUTED="$2$want"; echo ok; return; }
+  done
+  echo mismatch
+}
+verify_meta() { plain_hex X-Hub-Signature-256 sha256=; }
+verify_dropbox() { plain_hex X-Dropbox-Signature ""; }
+
 # --- main -------------------------------------------------------------------------------
 for req in "$DIR"/*/*.req; do
   [[ -e $req ]] || continue

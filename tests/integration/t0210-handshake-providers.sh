@@ -1,0 +1,183 @@
+#!/bin/bash
+# The receivers with handshakes or signatures in unusual places (meta,
+# dropbox, zoom, twitch, mailgun) behind lighttpd mod_fastcgi: genuine
+# deliveries accepted once and then duplicate, each tampered variant
+# 401, and each handshake answered exactly as the provider documents it
+# (and refused when wrong), logged and never stored.  Signatures are
+# computed here with the openssl CLI, independently of the C code.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../contract.sh"
+t_init handshake-providers
+
+HS_PROVIDERS="meta dropbox"
+META_SECRET=meta-app-secret-5f3c
+META_TOKEN=meatyhamhock-$$-$RANDOM
+DROPBOX_SECRET=dropbox-app-secret-91ab
+
+server_dir "$T/log" "$T/state"
+cat >"$T/webhooks.conf" <<CONF
+[global]
+log_dir = $T/log
+state_dir = $T/state
+require_https = no
+
+[meta]
+provider = meta
+secret = $META_SECRET
+verify_token = $META_TOKEN
+
+[meta-notoken]
+provider = meta
+secret = $META_SECRET
+
+[dropbox]
+provider = dropbox
+secret = $DROPBOX_SECRET
+CONF
+export WEBHOOK_CONFIG=$T/webhooks.conf
+
+eps="meta-notoken:$CGI_DIR/meta.fcgi"
+for p in $HS_PROVIDERS; do
+	eps="$eps $p:$CGI_DIR/$p.fcgi"
+done
+port=$(free_port)
+MAX_PROCS=1 ENDPOINTS=$eps start_server lighttpd-fcgi "$port"
+base=http://127.0.0.1:$port/hooks
+
+# get URL: GETs URL; prints the status, the body in $T/resp.body.
+get() {
+	curl -sS --http1.1 --max-time 30 -o "$T/resp.body" \
+	    -D "$T/resp.headers" -w '%{http_code}' "$1" || true
+}
+
+# resp_header NAME: the value of a response header.
+resp_header() {
+	sed -n "s/^$1: //Ip" "$T/resp.headers" | tr -d '\r'
+}
+
+# all_rows ENDPOINT: ledger rows of the endpoint.
+all_rows() {
+	ledger "SELECT count(*) FROM deliveries WHERE endpoint = '$1'"
+}
+
+# digest FILE: the hex SHA-256 of a file, the id of an unnamed delivery.
+digest() {
+	sha256sum <"$1" | cut -d' ' -f1
+}
+
+# accept_twice P FILE ID HEADERS...: genuine -> accepted, again ->
+# duplicate, one row under ID.
+accept_twice() {
+	local p=$1 f=$2 id=$3
+
+	shift 3
+	code=$(post "$base/$p" "$f" "$@")
+	assert_eq 200 "$code" "$p: genuine delivery accepted"
+	assert_match '"status":"accepted"' "$(cat "$T/resp.body")" \
+	    "$p: answer says accepted"
+	assert_eq 1 "$(rows "$p" "$id")" "$p: one ledger row under its id"
+	code=$(post "$base/$p" "$f" "$@")
+	assert_eq 200 "$code" "$p: the same delivery again answered 200"
+	assert_match '"status":"duplicate"' "$(cat "$T/resp.body")" \
+	    "$p: answer says duplicate"
+	assert_eq 1 "$(rows "$p" "$id")" "$p: still one ledger row"
+}
+
+# handshake_ok P CHALLENGE TYPE: the last answer was the handshake.
+handshake_ok() {
+	assert_eq 200 "$code" "$1: handshake answered 200"
+	assert_eq "$2" "$(cat "$T/resp.body")" \
+	    "$1: the answer is exactly the challenge"
+	assert_eq "$3" "$(resp_header Content-Type)" "$1: answered as $3"
+	assert_eq accepted "$(last_log "$1" verdict)" "$1: handshake logged"
+	assert_match 'handshake' "$(last_log "$1" reason)" \
+	    "$1: log says it was a handshake"
+}
+
+# --- meta -------------------------------------------------------------
+p=meta
+b=$T/meta.json
+printf '{"object":"whatsapp_business_account","entry":[{"id":"0","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","messages":[{"from":"16315551181","id":"wamid.%s","type":"text","text":{"body":"caf\\u00e9"}}]}}]}]}' "$$-$RANDOM" >"$b"
+mac=$(hmac_hex sha256 "$META_SECRET" <"$b")
+H=(-H 'Content-Type: application/json' -H "X-Hub-Signature-256: sha256=$mac")
+accept_twice meta "$b" "$(digest "$b")" "${H[@]}"
+assert_eq whatsapp_business_account "$(last_log meta event)" \
+    "meta: the event is the body's object"
+{ cat "$b"; printf ' '; } >"$T/tampered"
+code=$(post "$base/meta" "$T/tampered" "${H[@]}")
+expect_reject meta 401 'mismatch' "tampered body"
+code=$(post "$base/meta" "$b" -H 'Content-Type: application/json' \
+    -H "X-Hub-Signature-256: sha256=$(hmac_hex sha256 wrong <"$b")")
+expect_reject meta 401 'mismatch' "wrong app secret"
+code=$(post "$base/meta" "$b" -H 'Content-Type: application/json' \
+    -H "X-Hub-Signature-256: $mac")
+expect_reject meta 401 'malformed' "signature without sha256="
+code=$(post "$base/meta" "$b" -H 'Content-Type: application/json')
+expect_reject meta 401 'missing signature' "unsigned request"
+
+# The verification request, as Meta's docs show it.
+n=$(all_rows meta)
+code=$(get "$base/meta?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=$META_TOKEN")
+handshake_ok meta 1158201444 text/plain
+assert_eq "$n" "$(all_rows meta)" "meta: the handshake stored nothing"
+assert_eq 0 "$(grep -c -- "$META_TOKEN" "$T/log/meta.log")" \
+    "meta: the verify token is not in the delivery log"
+assert_match 'hub.verify_token=\[redacted\]' "$(last_log meta uri)" \
+    "meta: the logged URI has the token masked"
+code=$(get "$base/meta?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=${META_TOKEN}x")
+expect_reject meta 403 'verify_token' "wrong verify token"
+assert_match '^\{"status":"rejected"' "$(cat "$T/resp.body")" \
+    "meta: a refused handshake does not echo the challenge"
+code=$(get "$base/meta?hub.challenge=1158201444&hub.verify_token=$META_TOKEN")
+expect_reject meta 403 'hub.mode' "handshake without hub.mode"
+code=$(get "$base/meta?hub.mode=unsubscribe&hub.challenge=1&hub.verify_token=$META_TOKEN")
+expect_reject meta 403 'hub.mode' "hub.mode other than subscribe"
+code=$(get "$base/meta?hub.mode=subscribe&hub.challenge=1")
+expect_reject meta 403 'verify_token' "handshake without a token"
+code=$(get "$base/meta-notoken?hub.mode=subscribe&hub.challenge=1&hub.verify_token=x")
+expect_reject meta-notoken 503 'no verify_token' \
+    "handshake on an endpoint without verify_token"
+code=$(get "$base/meta?hub.mode=subscribe&hub.verify_token=$META_TOKEN")
+expect_reject meta 405 'method' "GET without hub.challenge"
+assert_match 'Allow: POST' "$(cat "$T/resp.headers")" "meta: 405 says Allow"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT \
+    "$base/meta?hub.mode=subscribe&hub.challenge=1&hub.verify_token=$META_TOKEN")
+expect_reject meta 405 'method' "PUT with a challenge"
+assert_eq "$n" "$(all_rows meta)" "meta: no refused handshake stored"
+
+# --- dropbox ----------------------------------------------------------
+p=dropbox
+b=$T/dropbox.json
+printf '{"list_folder": {"accounts": ["dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRop%s"]}, "delta": {"users": [12345]}}' "$$$RANDOM" >"$b"
+mac=$(hmac_hex sha256 "$DROPBOX_SECRET" <"$b")
+H=(-H 'Content-Type: application/json' -H "X-Dropbox-Signature: $mac")
+accept_twice dropbox "$b" "$(digest "$b")" "${H[@]}"
+assert_eq list_folder "$(last_log dropbox event)" "dropbox: event list_folder"
+{ cat "$b"; printf ' '; } >"$T/tampered"
+code=$(post "$base/dropbox" "$T/tampered" "${H[@]}")
+expect_reject dropbox 401 'mismatch' "tampered body"
+code=$(post "$base/dropbox" "$b" -H 'Content-Type: application/json' \
+    -H "X-Dropbox-Signature: $(hmac_hex sha256 wrong <"$b")")
+expect_reject dropbox 401 'mismatch' "wrong app secret"
+code=$(post "$base/dropbox" "$b" -H 'Content-Type: application/json')
+expect_reject dropbox 401 'missing signature' "unsigned request"
+
+n=$(all_rows dropbox)
+code=$(get "$base/dropbox?challenge=HsKxU2mTzT4pQ5fE9dRVaX8hXn")
+handshake_ok dropbox HsKxU2mTzT4pQ5fE9dRVaX8hXn text/plain
+assert_eq nosniff "$(resp_header X-Content-Type-Options)" \
+    "dropbox: X-Content-Type-Options: nosniff, as Dropbox asks"
+code=$(get "$base/dropbox?challenge=a%3Cb%3E")
+handshake_ok dropbox 'a<b>' text/plain
+code=$(get "$base/dropbox?challenge=a+b")
+expect_reject dropbox 400 'printable' "challenge with a space"
+code=$(get "$base/dropbox?challenge=")
+expect_reject dropbox 400 'empty' "empty challenge"
+code=$(get "$base/dropbox?challenge=$(head -c 1100 /dev/zero | tr '\0' a)")
+expect_reject dropbox 400 'longer' "challenge over 1024 bytes"
+code=$(get "$base/dropbox")
+expect_reject dropbox 405 'method' "GET without a challenge"
+assert_eq "$n" "$(all_rows dropbox)" "dropbox: handshakes stored nothing"
+
+stop_server lighttpd-fcgi
+t_done
