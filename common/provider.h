@@ -134,5 +134,6 @@ extern const struct provider provider_zendesk;
 extern const struct provider provider_iot;
 extern const struct provider provider_meta;
 extern const struct provider provider_dropbox;
+extern const struct provider provider_zoom;
 
 #endif /* PROVIDER_H */

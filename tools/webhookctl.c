@@ -86,6 +86,7 @@ static const struct provider *const providers[] = {
 	&provider_iot,
 	&provider_meta,
 	&provider_dropbox,
+	&provider_zoom,
 };
 
 #define NPROVIDERS	(sizeof(providers) / sizeof(providers[0]))

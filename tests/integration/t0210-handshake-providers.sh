@@ -9,10 +9,11 @@
 . "$(dirname "$0")/../contract.sh"
 t_init handshake-providers
 
-HS_PROVIDERS="meta dropbox"
+HS_PROVIDERS="meta dropbox zoom"
 META_SECRET=meta-app-secret-5f3c
 META_TOKEN=meatyhamhock-$$-$RANDOM
 DROPBOX_SECRET=dropbox-app-secret-91ab
+ZOOM_SECRET=zoom-secret-token-7d2e
 
 server_dir "$T/log" "$T/state"
 cat >"$T/webhooks.conf" <<CONF
@@ -33,6 +34,11 @@ secret = $META_SECRET
 [dropbox]
 provider = dropbox
 secret = $DROPBOX_SECRET
+
+[zoom]
+provider = zoom
+secret = zoom-old-token
+secret = $ZOOM_SECRET
 CONF
 export WEBHOOK_CONFIG=$T/webhooks.conf
 
@@ -178,6 +184,78 @@ expect_reject dropbox 400 'longer' "challenge over 1024 bytes"
 code=$(get "$base/dropbox")
 expect_reject dropbox 405 'method' "GET without a challenge"
 assert_eq "$n" "$(all_rows dropbox)" "dropbox: handshakes stored nothing"
+
+# --- zoom -------------------------------------------------------------
+# zoom_sign FILE SECRET [TS]: sets H as Zoom signs FILE.
+zoom_sign() {
+	local ts=${3:-$(date +%s)} mac
+
+	mac=$({ printf 'v0:%s:' "$ts"; cat "$1"; } | hmac_hex sha256 "$2")
+	H=(-H 'Content-Type: application/json; charset=utf-8'
+	    -H "x-zm-request-timestamp: $ts" -H "x-zm-signature: v0=$mac")
+}
+b=$T/zoom.json
+printf '{"event":"meeting.started","event_ts":%s,"payload":{"account_id":"AAAAAABBBB","object":{"id":"1234567890","topic":"My Meeting","type":8}}}' "$(date +%s)$RANDOM" >"$b"
+zoom_sign "$b" "$ZOOM_SECRET"
+accept_twice zoom "$b" "$(digest "$b")" "${H[@]}"
+assert_eq meeting.started "$(last_log zoom event)" "zoom: event from the body"
+{ cat "$b"; printf ' '; } >"$T/tampered"
+code=$(post "$base/zoom" "$T/tampered" "${H[@]}")
+expect_reject zoom 401 'mismatch' "tampered body"
+zoom_sign "$b" wrong-token
+code=$(post "$base/zoom" "$b" "${H[@]}")
+expect_reject zoom 401 'mismatch' "wrong secret token"
+printf '{"event":"meeting.ended","event_ts":1,"n":"%s"}' "$RANDOM$$" >"$T/zs.json"
+zoom_sign "$T/zs.json" "$ZOOM_SECRET" $(($(date +%s) - 7300))
+code=$(post "$base/zoom" "$T/zs.json" "${H[@]}")
+expect_reject zoom 401 'outside tolerance.*valid' "timestamp 7300 s old"
+code=$(post "$base/zoom" "$b" -H 'Content-Type: application/json')
+expect_reject zoom 401 'missing signature' "unsigned request"
+
+# endpoint.url_validation, as Zoom's docs show it: answered once
+# verified, with the token's HMAC under the secret that verified it.
+n=$(all_rows zoom)
+plain=qgg8vlvZRS6UYooatFL8Aw$RANDOM
+printf '{"payload":{"plainToken":"%s"},"event_ts":1654503849680,"event":"endpoint.url_validation"}' "$plain" >"$T/uv.json"
+zoom_sign "$T/uv.json" "$ZOOM_SECRET"
+code=$(post "$base/zoom" "$T/uv.json" "${H[@]}")
+want=$(printf '%s' "$plain" | hmac_hex sha256 "$ZOOM_SECRET")
+handshake_ok zoom "{\"plainToken\":\"$plain\",\"encryptedToken\":\"$want\"}" \
+    application/json
+assert_eq "$n" "$(all_rows zoom)" "zoom: the validation stored nothing"
+code=$(post "$base/zoom" "$T/uv.json" "${H[@]}")
+assert_eq 200 "$code" "zoom: validated again (every 72 h) answered 200"
+assert_match '"encryptedToken"' "$(cat "$T/resp.body")" \
+    "zoom: a repeated validation is answered, not a duplicate"
+zoom_sign "$T/uv.json" zoom-old-token
+code=$(post "$base/zoom" "$T/uv.json" "${H[@]}")
+want=$(printf '%s' "$plain" | hmac_hex sha256 zoom-old-token)
+assert_match "\"encryptedToken\":\"$want\"" "$(cat "$T/resp.body")" \
+    "zoom: answered with the secret that verified the request"
+zoom_sign "$T/uv.json" wrong-token
+code=$(post "$base/zoom" "$T/uv.json" "${H[@]}")
+expect_reject zoom 401 'mismatch' "url_validation signed wrongly"
+assert_eq 0 "$(grep -c encryptedToken "$T/resp.body")" \
+    "zoom: no encryptedToken for a forged validation"
+printf '{"payload":{},"event_ts":1,"event":"endpoint.url_validation"}' \
+    >"$T/uv2.json"
+zoom_sign "$T/uv2.json" "$ZOOM_SECRET"
+code=$(post "$base/zoom" "$T/uv2.json" "${H[@]}")
+expect_reject zoom 400 'plainToken' "url_validation without plainToken"
+assert_eq "$n" "$(all_rows zoom)" "zoom: no handshake stored"
+
+# --- webhookctl send knows them --------------------------------------
+CTL=$BUILD_DIR/bin/webhookctl
+for p in $HS_PROVIDERS; do
+	out=$("$CTL" send "$base/$p" "$p") ||
+		fail "webhookctl send $p" "$out"
+	assert_match '"status":"accepted"' "$out" \
+	    "$p: webhookctl send's default sample accepted"
+done
+out=$("$CTL" send "$base/zoom" zoom --sample endpoint.url_validation)
+want=$(printf qgg8vlvZRS6UYooatFL8Aw | hmac_hex sha256 zoom-old-token)
+assert_match "\"encryptedToken\":\"$want\"" "$out" \
+    "zoom: webhookctl send --sample endpoint.url_validation is answered"
 
 stop_server lighttpd-fcgi
 t_done

@@ -44,6 +44,7 @@ static const struct {
 	{ "iot", &provider_iot },
 	{ "meta", &provider_meta },
 	{ "dropbox", &provider_dropbox },
+	{ "zoom", &provider_zoom },
 };
 
 /* Reads a whole file, NUL-terminated; NULL when it cannot. */

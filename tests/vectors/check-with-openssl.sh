@@ -196,6 +196,22 @@ plain_hex() {
 verify_meta() { plain_hex X-Hub-Signature-256 sha256=; }
 verify_dropbox() { plain_hex X-Dropbox-Signature ""; }
 
+verify_zoom() {
+  has x-zm-signature || { echo missing_signature; return; }
+  has x-zm-request-timestamp || { echo missing_timestamp; return; }
+  local s ts w want
+  s=$(get x-zm-signature); ts=$(get x-zm-request-timestamp)
+  [[ $ts =~ ^[0-9]{1,12}$ ]] && (( ts <= 253402300799 )) || { echo malformed_timestamp; return; }
+  [[ $s == v0=* ]] && is_hex "${s#v0=}" 32 || { echo malformed_signature; return; }
+  w=$(window "$ts"); [[ -n $w ]] && { echo "$w"; return; }
+  msg "v0:$ts:"
+  for k in "${SECRETS[@]}"; do
+    want=$(mac_hex sha256 "$k" "$TMP/msg")
+    [[ ${s#v0=} == "$want" ]] && { COMPUTED="v0=$want"; echo ok; return; }
+  done
+  echo mismatch
+}
+
 # --- main -------------------------------------------------------------------------------
 for req in "$DIR"/*/*.req; do
   [[ -e $req ]] || continue
