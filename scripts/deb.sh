@@ -36,7 +36,10 @@ else
 fi
 
 echo "deb: dpkg-buildpackage in $out (log: $out/build.log)"
+# Not the calling make's variables (BUILD=... would reach debian/rules'
+# make through MAKEFLAGS, and its clean would remove our output).
 if ! (cd "$out/webhook-fcgi-$version" &&
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD \
     DEB_BUILD_OPTIONS="parallel=$(nproc) ${DEB_BUILD_OPTIONS:-}" \
     dpkg-buildpackage -b -us -uc) >"$out/build.log" 2>&1; then
 	tail -n 30 "$out/build.log" >&2

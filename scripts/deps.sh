@@ -19,7 +19,7 @@ libsqlite3-dev libinih-dev libcurl4-openssl-dev libseccomp-dev lighttpd
 curl openssl sqlite3 jq"
 check_pkgs="$run_pkgs lighttpd-mod-openssl libcmocka-dev apache2 libapache2-mod-fcgid spawn-fcgi
 clang libclang-rt-14-dev valgrind mandoc iproute2 procps prometheus
-debhelper dpkg-dev fakeroot lintian"
+debhelper dpkg-dev fakeroot lintian logrotate"
 bench_pkgs="$check_pkgs wrk webhook python3"
 deb_pkgs="$run_pkgs debhelper dpkg-dev fakeroot lintian"
 
