@@ -47,6 +47,22 @@
 #define LIMIT_SECRET_LEN	1024
 #endif
 
+/*
+ * Public keys per endpoint (public_key, repeatable for rotation), and the
+ * largest DER SubjectPublicKeyInfo kept: an Ed25519 key is 44 bytes, a
+ * P-256 key 91.  LIMIT_PUBKEY_TEXT bounds the text of one key, PEM
+ * armour included.
+ */
+#ifndef LIMIT_PUBKEYS
+#define LIMIT_PUBKEYS		4
+#endif
+#ifndef LIMIT_PUBKEY_DER
+#define LIMIT_PUBKEY_DER	128
+#endif
+#ifndef LIMIT_PUBKEY_TEXT
+#define LIMIT_PUBKEY_TEXT	1024
+#endif
+
 /* Nesting depth accepted by the JSON parser. */
 #ifndef LIMIT_JSON_DEPTH
 #define LIMIT_JSON_DEPTH	64

@@ -51,6 +51,7 @@ enum key_type {
 	KT_NETS,
 	KT_SECRET,
 	KT_SECRET_FILE,
+	KT_PUBKEY,
 	KT_DURABILITY,
 	KT_CHOICE,	/* one of the words in choices */
 };
@@ -85,6 +86,7 @@ static const struct key keys[] = {
 	{ "provider", KT_STRING, OFF(provider), 0, 0, NULL, 0 },
 	{ "secret", KT_SECRET, 0, 0, 0, NULL, 0 },
 	{ "secret_file", KT_SECRET_FILE, 0, 0, 0, NULL, 0 },
+	{ "public_key", KT_PUBKEY, 0, 0, 0, NULL, 0 },
 	{ "tolerance", KT_SECONDS, OFF(tolerance), MIN_TOLERANCE,
 	    MAX_TOLERANCE, NULL, 0 },
 	{ "allow_sha1", KT_BOOL, OFF(allow_sha1), 0, 0, NULL, 0 },
@@ -535,10 +537,54 @@ choice_ok(const char *choices, const char *v)
 	}
 }
 
+/*
+ * A public_key value: 64 hex digits, base64 DER or PEM, and a key
+ * OpenSSL reads as Ed25519 or P-256.  A section's own keys replace the
+ * inherited ones, as secrets do.
+ */
+static int
+pubkey_add(struct endpoint *ep, const struct entry *e, int *reset,
+    char *why, size_t whylen)
+{
+	struct pubkey	*k;
+
+	if (!*reset) {
+		ep->npubkeys = 0;
+		*reset = 1;
+	}
+	if (ep->npubkeys == LIMIT_PUBKEYS) {
+		snprintf(why, whylen, "more than %d public keys",
+		    LIMIT_PUBKEYS);
+		return -1;
+	}
+	k = &ep->pubkeys[ep->npubkeys];
+	memset(k, 0, sizeof(*k));
+	k->line = e->line;
+	switch (parse_public_key(e->value, strlen(e->value), k->der,
+	    sizeof(k->der), &k->len)) {
+	case -2:
+		/* Do not echo it: it is a secret pasted in the wrong place. */
+		snprintf(why, whylen, "'public_key' holds a private key: give"
+		    " the public key, and keep the private one secret");
+		return -1;
+	case -1:
+		snprintf(why, whylen, "'public_key' is not 64 hex digits,"
+		    " base64 DER or PEM");
+		return -1;
+	}
+	if ((k->kind = hmac_pk_type(k->der, k->len)) == HMAC_PK_NONE) {
+		snprintf(why, whylen, "'public_key' is not an Ed25519 or"
+		    " P-256 public key");
+		return -1;
+	}
+	ep->npubkeys++;
+	return 0;
+}
+
 /* Applies one entry to ep; on error writes a message into why. */
 static int
 apply(struct endpoint *ep, const struct entry *e, int *secrets_reset,
-    char *why, size_t whylen)
+    int *keys_reset, char *why, size_t whylen)
 {
 	const struct key	*k = key_find(e->key);
 	char			*base = (char *)ep;
@@ -612,6 +658,8 @@ apply(struct endpoint *ep, const struct entry *e, int *secrets_reset,
 			return -1;
 		}
 		return 0;
+	case KT_PUBKEY:
+		return pubkey_add(ep, e, keys_reset, why, whylen);
 	case KT_SECRET:
 	case KT_SECRET_FILE:
 		/* A section's own secrets replace the inherited ones. */
@@ -650,13 +698,14 @@ apply_section(const struct config *cfg, const char *section,
 	const struct entry	*e;
 	char			 why[256];
 	size_t			 i;
-	int			 reset = 0, rc = 0;
+	int			 reset = 0, keys_reset = 0, rc = 0;
 
 	for (i = 0; i < cfg->nentries; i++) {
 		e = &cfg->entries[i];
 		if (strcmp(e->section, section) != 0)
 			continue;
-		if (apply(ep, e, &reset, why, sizeof(why)) == -1) {
+		if (apply(ep, e, &reset, &keys_reset, why, sizeof(why)) ==
+		    -1) {
 			add_error(errors, cfg->path, e->line, "%s", why);
 			rc = -1;
 		}

@@ -24,6 +24,17 @@ struct secret {
 	int	 line;		/* where it was set, for check-config */
 };
 
+/*
+ * A public key (public_key): DER SubjectPublicKeyInfo, checked when the
+ * configuration is read.  Public, so nothing to wipe.
+ */
+struct pubkey {
+	unsigned char	 der[LIMIT_PUBKEY_DER];
+	size_t		 len;
+	int		 kind;		/* enum hmac_pk */
+	int		 line;		/* where it was set, for check-config */
+};
+
 /* An "on.<glob> = command" override, in file order. */
 struct route {
 	const char	*glob;		/* event pattern, fnmatch(3) */
@@ -54,6 +65,8 @@ struct endpoint {
 	long		 db_timeout;	/* milliseconds */
 	struct secret	 secrets[LIMIT_SECRETS];
 	size_t		 nsecrets;
+	struct pubkey	 pubkeys[LIMIT_PUBKEYS];	/* public_key */
+	size_t		 npubkeys;
 	long		 tolerance;	/* seconds; -1: the provider's */
 	int		 allow_sha1;
 	int		 allow_unsigned;

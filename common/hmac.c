@@ -6,12 +6,15 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 
 #include "hmac.h"
 
@@ -141,4 +144,152 @@ void
 hmac_cleanse(void *p, size_t len)
 {
 	OPENSSL_cleanse(p, len);
+}
+
+const char *
+hmac_pk_name(enum hmac_pk pk)
+{
+	switch (pk) {
+	case HMAC_PK_ED25519:
+		return "ed25519";
+	case HMAC_PK_P256:
+		return "ecdsa-p256";
+	case HMAC_PK_NONE:
+		break;
+	}
+	return "hmac";
+}
+
+static enum hmac_pk
+pkey_kind(EVP_PKEY *k)
+{
+	char	 group[32];
+	size_t	 n;
+
+	switch (EVP_PKEY_get_base_id(k)) {
+	case EVP_PKEY_ED25519:
+		return HMAC_PK_ED25519;
+	case EVP_PKEY_EC:
+		if (EVP_PKEY_get_group_name(k, group, sizeof(group), &n) &&
+		    strcmp(group, "prime256v1") == 0)
+			return HMAC_PK_P256;
+		break;
+	}
+	return HMAC_PK_NONE;
+}
+
+/* The key, only when the DER is exactly one SubjectPublicKeyInfo. */
+static EVP_PKEY *
+pkey_load(const unsigned char *der, size_t len)
+{
+	const unsigned char	*p = der;
+	EVP_PKEY		*k;
+
+	if (len == 0 || len > 65536 ||
+	    (k = d2i_PUBKEY(NULL, &p, (long)len)) == NULL)
+		return NULL;
+	if ((size_t)(p - der) != len) {
+		EVP_PKEY_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+enum hmac_pk
+hmac_pk_type(const unsigned char *der, size_t len)
+{
+	EVP_PKEY	*k;
+	enum hmac_pk	 pk;
+
+	if ((k = pkey_load(der, len)) == NULL)
+		return HMAC_PK_NONE;
+	pk = pkey_kind(k);
+	EVP_PKEY_free(k);
+	return pk;
+}
+
+/* Ed25519 signs in one pass, so the parts are joined; caller frees. */
+static unsigned char *
+join(const struct hmac_part *parts, size_t nparts, size_t *len)
+{
+	unsigned char	*m;
+	size_t		 i, n = 0;
+
+	for (i = 0; i < nparts; i++)
+		n += parts[i].len;
+	if ((m = malloc(n > 0 ? n : 1)) == NULL)
+		return NULL;
+	for (*len = 0, i = 0; i < nparts; i++) {
+		if (parts[i].len > 0)
+			memcpy(m + *len, parts[i].data, parts[i].len);
+		*len += parts[i].len;
+	}
+	return m;
+}
+
+int
+hmac_pk_verify(enum hmac_pk pk, const unsigned char *der, size_t derlen,
+    const struct hmac_part *parts, size_t nparts, const unsigned char *sig,
+    size_t siglen)
+{
+	EVP_MD_CTX	*ctx = NULL;
+	EVP_PKEY	*k;
+	unsigned char	*m = NULL;
+	size_t		 mlen;
+	int		 rc = -1, r;
+
+	if ((k = pkey_load(der, derlen)) == NULL)
+		return -1;
+	/* A key of another kind never verifies this scheme's signatures. */
+	if (pkey_kind(k) != pk) {
+		rc = 0;
+		goto out;
+	}
+	if ((m = join(parts, nparts, &mlen)) == NULL ||
+	    (ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestVerifyInit(ctx, NULL, pk == HMAC_PK_P256 ?
+	    EVP_sha256() : NULL, NULL, k) != 1)
+		goto out;
+	/* 1 valid, 0 invalid, negative for a signature that will not parse. */
+	r = EVP_DigestVerify(ctx, sig, siglen, m, mlen);
+	rc = r == 1 ? 1 : 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	free(m);
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+int
+hmac_pk_sign(enum hmac_pk pk, const char *pem, size_t pemlen,
+    const struct hmac_part *parts, size_t nparts, unsigned char *out,
+    size_t *outlen)
+{
+	EVP_MD_CTX	*ctx = NULL;
+	EVP_PKEY	*k = NULL;
+	BIO		*bio;
+	unsigned char	*m = NULL;
+	size_t		 mlen;
+	int		 rc = -1;
+
+	if (pemlen > 65536 ||
+	    (bio = BIO_new_mem_buf(pem, (int)pemlen)) == NULL)
+		return -1;
+	k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (k == NULL || pkey_kind(k) != pk)
+		goto out;
+	*outlen = HMAC_PK_SIG_MAX;
+	if ((m = join(parts, nparts, &mlen)) == NULL ||
+	    (ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(ctx, NULL, pk == HMAC_PK_P256 ? EVP_sha256() :
+	    NULL, NULL, k) != 1 ||
+	    EVP_DigestSign(ctx, out, outlen, m, mlen) != 1)
+		goto out;
+	rc = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	free(m);
+	EVP_PKEY_free(k);
+	return rc;
 }

@@ -1,7 +1,9 @@
 /*
  * hmac: the only user of OpenSSL.  Message authentication codes over a
  * payload given in parts (so "t" "." body is never copied together),
- * constant-time comparison, digests, secure random bytes and wiping.
+ * public-key signature verification (Ed25519, ECDSA P-256), constant-time
+ * comparison, digests, secure random bytes and wiping.  The name stayed
+ * "hmac" when signatures came: see the comment above hmac_pk_type().
  */
 #ifndef HMAC_H
 #define HMAC_H
@@ -58,6 +60,51 @@ void	hmac_fingerprint(const void *, size_t, char *out);
 
 /* Fills the buffer from the system CSPRNG; 0 or -1. */
 int	hmac_random(void *, size_t);
+
+/*
+ * Public-key signatures.  A provider that signs with a private key
+ * (Discord: Ed25519, SendGrid: ECDSA P-256 with SHA-256) is verified
+ * with the public key the endpoint configures, kept as DER
+ * SubjectPublicKeyInfo bytes (parse_public_key() makes them).  These
+ * live in this module, not a new one, because OpenSSL is included by
+ * exactly one module and this is it.
+ */
+enum hmac_pk {
+	HMAC_PK_NONE,		/* not a public-key scheme: a MAC */
+	HMAC_PK_ED25519,	/* RFC 8032 Ed25519, 64-byte signatures */
+	HMAC_PK_P256,		/* ECDSA P-256 + SHA-256, DER signatures */
+};
+
+/* Longest signature: a DER ECDSA P-256 signature is at most 72 bytes. */
+#define HMAC_PK_SIG_MAX	72
+
+/* "ed25519", "ecdsa-p256". */
+const char *hmac_pk_name(enum hmac_pk);
+
+/*
+ * What kind of key DER SubjectPublicKeyInfo bytes hold, the whole of
+ * them: HMAC_PK_NONE when OpenSSL cannot read them or the key is of
+ * another kind (RSA, another curve).
+ */
+enum hmac_pk hmac_pk_type(const unsigned char *der, size_t);
+
+/*
+ * Verifies sig over the concatenated parts with the DER public key.
+ * Returns 1 when it is valid, 0 when not, -1 when OpenSSL fails.
+ */
+int	hmac_pk_verify(enum hmac_pk, const unsigned char *der, size_t,
+	    const struct hmac_part *, size_t nparts, const unsigned char *sig,
+	    size_t siglen);
+
+/*
+ * Signs the parts with a PEM private key of the given kind, for
+ * webhookctl sign and the tests only: a receiver never holds one.
+ * Writes at most HMAC_PK_SIG_MAX bytes to out.  Returns 0, or -1 when
+ * the key is unreadable, of another kind, or OpenSSL fails.
+ */
+int	hmac_pk_sign(enum hmac_pk, const char *pem, size_t pemlen,
+	    const struct hmac_part *, size_t nparts, unsigned char *out,
+	    size_t *outlen);
 
 /* Overwrites memory in a way the compiler may not drop. */
 void	hmac_cleanse(void *, size_t);

@@ -105,12 +105,18 @@ json_get(const struct json_doc *doc, const char *path, struct buf *out)
 	for (;;) {
 		dot = strchr(p, '.');
 		n = dot != NULL ? (size_t)(dot - p) : strlen(p);
-		if (n >= sizeof(key) || !json_object_is_type(o,
-		    json_type_object))
+		if (n >= sizeof(key))
 			return 0;
 		memcpy(key, p, n);
 		key[n] = '\0';
-		if (!json_object_object_get_ex(o, key, &next))
+		/* In an array, a step of up to 4 digits is an index ("0"). */
+		if (json_object_is_type(o, json_type_array)) {
+			if (n == 0 || n > 4 || strspn(key, "0123456789") != n ||
+			    (next = json_object_array_get_idx(o,
+			    (size_t)strtoul(key, NULL, 10))) == NULL)
+				return 0;
+		} else if (!json_object_is_type(o, json_type_object) ||
+		    !json_object_object_get_ex(o, key, &next))
 			return 0;
 		o = next;
 		if (dot == NULL)

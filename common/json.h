@@ -24,8 +24,9 @@ struct json_doc	*json_parse(const char *, size_t, char *err, size_t errlen);
 void		 json_doc_free(struct json_doc *);
 
 /*
- * Appends the value at a dotted path ("event.type") of an object tree to
- * out: strings as their bytes, numbers and booleans as their JSON text.
+ * Appends the value at a dotted path ("event.type"; a number steps into
+ * an array: "0.event") of a document to out: strings as their bytes,
+ * numbers and booleans as their JSON text.
  * Returns 1 when found, 0 when absent, null, an object or an array, and
  * -1 when out is full.
  */

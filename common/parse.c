@@ -120,6 +120,101 @@ parse_base64(const char *s, size_t len, unsigned char *out, size_t cap,
 	return 0;
 }
 
+/* The fixed DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410). */
+static const unsigned char ed25519_spki[12] = {
+	0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+};
+
+static int
+is_hexkey(const char *s, size_t len)
+{
+	size_t	 i;
+
+	if (len != 64)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* Does the armour's first line name a private key? */
+static int
+has_private(const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i + 11 <= len && s[i] != '\n'; i++)
+		if (memcmp(s + i, "PRIVATE KEY", 11) == 0)
+			return 1;
+	return 0;
+}
+
+/* The base64 between PEM armour lines, whitespace dropped. */
+static int
+pem_body(const char *s, size_t len, unsigned char *der, size_t cap,
+    size_t *derlen)
+{
+	static const char	 begin[] = "-----BEGIN PUBLIC KEY-----";
+	static const char	 end[] = "-----END PUBLIC KEY-----";
+	char			 b64[LIMIT_PUBKEY_TEXT];
+	const char		*p, *q;
+	size_t			 n = 0;
+
+	if (len < sizeof(begin) - 1 + sizeof(end) - 1 ||
+	    memcmp(s, begin, sizeof(begin) - 1) != 0)
+		return -1;
+	p = s + sizeof(begin) - 1;
+	q = s + len - (sizeof(end) - 1);
+	if (memcmp(q, end, sizeof(end) - 1) != 0)
+		return -1;
+	for (; p < q; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			continue;
+		if (n == sizeof(b64))
+			return -1;
+		b64[n++] = *p;
+	}
+	return parse_base64(b64, n, der, cap, derlen);
+}
+
+int
+parse_public_key(const char *s, size_t len, unsigned char *der, size_t cap,
+    size_t *derlen)
+{
+	char	 lower[64];
+	size_t	 i, n;
+
+	while (len > 0 && isspace((unsigned char)s[len - 1]))
+		len--;
+	while (len > 0 && isspace((unsigned char)*s)) {
+		s++;
+		len--;
+	}
+	if (len == 0 || len > LIMIT_PUBKEY_TEXT)
+		return -1;
+	/* "BEGIN PRIVATE KEY", "BEGIN EC PRIVATE KEY", ... */
+	if (len > 11 && memcmp(s, "-----BEGIN ", 11) == 0 &&
+	    has_private(s, len))
+		return -2;
+	if (is_hexkey(s, len)) {
+		if (cap < sizeof(ed25519_spki) + 32)
+			return -1;
+		/* The portal shows lowercase; accept either spelling. */
+		for (i = 0; i < len; i++)
+			lower[i] = (char)tolower((unsigned char)s[i]);
+		memcpy(der, ed25519_spki, sizeof(ed25519_spki));
+		if (parse_hex(lower, len, der + sizeof(ed25519_spki), 32,
+		    &n) == -1)
+			return -1;
+		*derlen = sizeof(ed25519_spki) + n;
+		return 0;
+	}
+	if (s[0] == '-')
+		return pem_body(s, len, der, cap, derlen);
+	return parse_base64(s, len, der, cap, derlen);
+}
+
 int
 parse_unix_time(const char *s, size_t len, int ms, time_t *out)
 {

@@ -39,6 +39,19 @@ int	parse_hex(const char *, size_t, unsigned char *, size_t cap,
 int	parse_base64(const char *, size_t, unsigned char *, size_t cap,
 	    size_t *outlen);
 
+/*
+ * A public key as a provider's console shows it, into DER
+ * SubjectPublicKeyInfo bytes (at most cap): 64 hex digits are a raw
+ * Ed25519 key (Discord's Developer Portal), "-----BEGIN PUBLIC KEY-----"
+ * armour is PEM, anything else must be base64 DER (SendGrid's Mail
+ * Settings).  Whitespace inside PEM is ignored.  Returns 0, -1 when
+ * the text is none of these, and -2 when it is a private key, which
+ * is never wanted here.  Whether the DER is a usable key is for
+ * hmac_pk_type() to say.
+ */
+int	parse_public_key(const char *, size_t, unsigned char *der, size_t cap,
+	    size_t *derlen);
+
 /* Unix seconds, or milliseconds when ms is set, as a time_t. */
 int	parse_unix_time(const char *, size_t, int ms, time_t *);
 

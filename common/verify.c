@@ -17,23 +17,36 @@
 #include "parse.h"
 #include "verify.h"
 
+/* The longest signature of any scheme: a MAC or a DER ECDSA signature. */
+#define SIG_MAX	(HMAC_MAX > HMAC_PK_SIG_MAX ? HMAC_MAX : HMAC_PK_SIG_MAX)
+
 /* Candidate signatures decoded from a header. */
 struct candidates {
-	unsigned char	 mac[LIMIT_SIGNATURES][HMAC_MAX];
+	unsigned char	 mac[LIMIT_SIGNATURES][SIG_MAX];
+	size_t		 len[LIMIT_SIGNATURES];
 	size_t		 n;
 	size_t		 undecodable;
 };
 
+/*
+ * Decodes one signature.  MACs and Ed25519 signatures have one length;
+ * a DER ECDSA signature varies (8 to 72 bytes), and OpenSSL checks its
+ * structure when it verifies.
+ */
 static int
-decode(enum sig_encoding enc, const char *s, size_t len, unsigned char *out,
-    size_t want)
+decode(const struct scheme *sc, const char *s, size_t len,
+    unsigned char *out, size_t *outlen)
 {
-	size_t	 n;
+	size_t	 want, cap;
 
-	if (enc == ENC_HEX ? parse_hex(s, len, out, want, &n) == -1 :
-	    parse_base64(s, len, out, want, &n) == -1)
+	want = sc->pk == HMAC_PK_ED25519 ? 64 : sc->pk == HMAC_PK_P256 ? 0 :
+	    hmac_size(sc->alg);
+	cap = want != 0 ? want : HMAC_PK_SIG_MAX;
+	if (sc->encoding == ENC_HEX ? parse_hex(s, len, out, cap, outlen) ==
+	    -1 : parse_base64(s, len, out, cap, outlen) == -1)
 		return -1;
-	return n == want ? 0 : -1;
+	return want != 0 ? (*outlen == want ? 0 : -1) : (*outlen >= 8 ? 0 :
+	    -1);
 }
 
 static void
@@ -44,8 +57,7 @@ candidate_add(const struct scheme *sc, struct candidates *c, const char *s,
 		c->undecodable++;
 		return;
 	}
-	if (decode(sc->encoding, s, len, c->mac[c->n], hmac_size(sc->alg)) ==
-	    -1)
+	if (decode(sc, s, len, c->mac[c->n], &c->len[c->n]) == -1)
 		c->undecodable++;
 	else
 		c->n++;
@@ -162,6 +174,34 @@ payload(const struct scheme *sc, const char *ts, size_t tslen,
 	return n;
 }
 
+/* Tries every candidate with every public key; sets signature_ok. */
+static int
+match_pk(const struct scheme *sc, const struct endpoint *ep,
+    const struct hmac_part *parts, size_t nparts,
+    const struct candidates *c, struct verdict *v)
+{
+	const struct pubkey	*k;
+	size_t			 s, i;
+	int			 r;
+
+	v->sigs_tried = c->n;
+	v->secrets_tried = ep->npubkeys;
+	for (s = 0; s < ep->npubkeys; s++) {
+		k = &ep->pubkeys[s];
+		for (i = 0; i < c->n; i++) {
+			r = hmac_pk_verify(sc->pk, k->der, k->len, parts,
+			    nparts, c->mac[i], c->len[i]);
+			if (r == -1)
+				return -1;
+			if (r == 1 && !v->signature_ok) {
+				v->signature_ok = 1;
+				v->secret_index = (int)s;
+			}
+		}
+	}
+	return 0;
+}
+
 /* Tries every candidate with every secret; sets signature_ok. */
 static int
 match(const struct scheme *sc, const struct endpoint *ep,
@@ -171,6 +211,8 @@ match(const struct scheme *sc, const struct endpoint *ep,
 	unsigned char	 mac[HMAC_MAX];
 	size_t		 s, i, len = hmac_size(sc->alg);
 
+	if (sc->pk != HMAC_PK_NONE)
+		return match_pk(sc, ep, parts, nparts, c, v);
 	v->sigs_tried = c->n;
 	v->secrets_tried = ep->nsecrets;
 	for (s = 0; s < ep->nsecrets; s++) {
@@ -183,7 +225,8 @@ match(const struct scheme *sc, const struct endpoint *ep,
 		}
 		/* Compare with all candidates: the time does not tell which. */
 		for (i = 0; i < c->n; i++)
-			if (hmac_equal(mac, c->mac[i], len) &&
+			if (c->len[i] == len &&
+			    hmac_equal(mac, c->mac[i], len) &&
 			    !v->signature_ok) {
 				v->signature_ok = 1;
 				v->secret_index = (int)s;
@@ -275,7 +318,9 @@ check(const struct scheme *sc, long tolerance, const struct endpoint *ep,
 	nparts = payload(sc, ts, tslen, req->body.data, req->body.len, parts,
 	    &v->signed_len);
 	if (match(sc, ep, parts, nparts, &c, v) == -1)
-		return set(v, VERDICT_ERROR, NULL, "HMAC computation failed");
+		return set(v, VERDICT_ERROR, NULL, sc->pk != HMAC_PK_NONE ?
+		    "signature verification failed" :
+		    "HMAC computation failed");
 	v->tolerance = ts != NULL ? tolerance : 0;
 	if (v->tolerance > 0 && v->skew > v->tolerance)
 		return set(v, VERDICT_STALE_TIMESTAMP, sc->ts_header != NULL ?
@@ -306,7 +351,8 @@ verify_request(const struct provider *p, const struct scheme *sc,
 	}
 	if (sc->format == SIG_NONE || sc->header == NULL)
 		return set(v, VERDICT_NO_SCHEME, NULL, NULL);
-	if (ep->nsecrets == 0)
+	v->pk = sc->pk != HMAC_PK_NONE;
+	if (v->pk ? ep->npubkeys == 0 : ep->nsecrets == 0)
 		return set(v, VERDICT_NO_SECRET, NULL, NULL);
 	tolerance = ep->tolerance >= 0 ? ep->tolerance : p->tolerance;
 	if ((h = request_header(req, sc->header)) != NULL)
@@ -340,6 +386,28 @@ override_payload(struct scheme *out, const struct endpoint *ep, char *err,
 	out->payload[1].text = ep->signed_separator != NULL ?
 	    ep->signed_separator : "";
 	out->payload[2].kind = PART_BODY;
+	return 0;
+}
+
+/* Every public_key must be of the kind the provider signs with. */
+static int
+check_pubkeys(const struct provider *p, const struct endpoint *ep,
+    char *err, size_t errlen)
+{
+	size_t	 i;
+
+	for (i = 0; i < ep->npubkeys; i++)
+		if (p->scheme.pk == HMAC_PK_NONE ||
+		    ep->pubkeys[i].kind != (int)p->scheme.pk) {
+			snprintf(err, errlen, "public_key (line %d) is an %s"
+			    " key, but %s %s%s", ep->pubkeys[i].line,
+			    hmac_pk_name((enum hmac_pk)ep->pubkeys[i].kind),
+			    p->name, p->scheme.pk == HMAC_PK_NONE ?
+			    "uses secrets, not public keys" : "signs with ",
+			    p->scheme.pk == HMAC_PK_NONE ? "" :
+			    hmac_pk_name(p->scheme.pk));
+			return -1;
+		}
 	return 0;
 }
 
@@ -377,6 +445,8 @@ verify_scheme(const struct provider *p, const struct endpoint *ep,
 		out->ts_format = strcmp(ep->timestamp_format, "unix_ms") == 0 ?
 		    TS_UNIX_MS : strcmp(ep->timestamp_format, "iso8601") == 0 ?
 		    TS_ISO8601 : TS_UNIX;
+	if (check_pubkeys(p, ep, err, errlen) == -1)
+		return -1;
 	/* The payload is the descriptor's unless the endpoint names one. */
 	if (ep->signed_payload != NULL || p->scheme.format == SIG_NONE)
 		return override_payload(out, ep, err, errlen);
@@ -421,9 +491,9 @@ verify_reason(const struct verdict *v, struct buf *out)
 
 	switch (v->code) {
 	case VERDICT_OK:
-		return buf_printf(out, "signature verified%s (secret #%d)",
+		return buf_printf(out, "signature verified%s (%s #%d)",
 		    v->legacy ? " by the legacy SHA-1 header" : "",
-		    v->secret_index + 1);
+		    v->pk ? "public key" : "secret", v->secret_index + 1);
 	case VERDICT_UNSIGNED:
 		return buf_adds(out, "accepted unsigned:"
 		    " insecure_allow_unsigned is set");
@@ -431,7 +501,8 @@ verify_reason(const struct verdict *v, struct buf *out)
 		return buf_adds(out, "endpoint has no signature scheme:"
 		    " set signature_header or token_header");
 	case VERDICT_NO_SECRET:
-		return buf_adds(out, "endpoint has no secret configured");
+		return buf_adds(out, v->pk ? "endpoint has no public_key"
+		    " configured" : "endpoint has no secret configured");
 	case VERDICT_MISSING_SIGNATURE:
 		return buf_printf(out, "missing signature header '%s'", h);
 	case VERDICT_MALFORMED_SIGNATURE:
@@ -451,10 +522,10 @@ verify_reason(const struct verdict *v, struct buf *out)
 		    v->signature_ok ? "valid" : "invalid");
 	case VERDICT_MISMATCH:
 		return buf_printf(out, "signature mismatch in '%s': %zu"
-		    " signature%s x %zu secret%s tried over %zu bytes", h,
+		    " signature%s x %zu %s%s tried over %zu bytes", h,
 		    v->sigs_tried, v->sigs_tried == 1 ? "" : "s",
-		    v->secrets_tried, v->secrets_tried == 1 ? "" : "s",
-		    v->signed_len);
+		    v->secrets_tried, v->pk ? "public key" : "secret",
+		    v->secrets_tried == 1 ? "" : "s", v->signed_len);
 	case VERDICT_ERROR:
 		return buf_printf(out, "internal error: %s", v->detail);
 	}
@@ -482,8 +553,8 @@ verify_sign(const struct scheme *sc, const char *secret, size_t secretlen,
     const char *ts, const char *body, size_t bodylen, struct buf *out)
 {
 	struct hmac_part	 parts[SCHEME_MAX_PARTS];
-	unsigned char		 mac[HMAC_MAX];
-	size_t			 nparts, total;
+	unsigned char		 mac[SIG_MAX];
+	size_t			 nparts, total, maclen = hmac_size(sc->alg);
 	int			 rc;
 
 	if (sc->format == SIG_TOKEN)
@@ -494,7 +565,12 @@ verify_sign(const struct scheme *sc, const char *secret, size_t secretlen,
 		return -1;
 	nparts = payload(sc, ts, ts != NULL ? strlen(ts) : 0, body, bodylen,
 	    parts, &total);
-	if (hmac_compute(sc->alg, secret, secretlen, parts, nparts, mac) == -1)
+	if (sc->pk != HMAC_PK_NONE) {
+		if (hmac_pk_sign(sc->pk, secret, secretlen, parts, nparts, mac,
+		    &maclen) == -1)
+			return -1;
+	} else if (hmac_compute(sc->alg, secret, secretlen, parts, nparts,
+	    mac) == -1)
 		return -1;
 	if (sc->format == SIG_ITEMS) {
 		rc = buf_printf(out, "%s: ", sc->header);
@@ -507,7 +583,7 @@ verify_sign(const struct scheme *sc, const char *secret, size_t secretlen,
 		rc = buf_printf(out, "%s: %s", sc->header,
 		    sc->prefix != NULL ? sc->prefix : "");
 	if (rc == 0)
-		rc = verify_encode(sc->encoding, mac, hmac_size(sc->alg), out);
+		rc = verify_encode(sc->encoding, mac, maclen, out);
 	if (rc == 0)
 		rc = buf_addc(out, '\n');
 	if (rc == 0 && sc->ts_header != NULL && sc->ts_key == NULL)

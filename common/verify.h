@@ -44,6 +44,7 @@ struct verdict {
 	int		 signature_ok;	/* a signature matched (even if stale) */
 	int		 secret_index;	/* which secret matched, or -1 */
 	int		 legacy;	/* matched by the weaker legacy scheme */
+	int		 pk;		/* public keys were tried, not secrets */
 	size_t		 signed_len;	/* bytes covered by the signature */
 	/* What the first secret gives, for webhookctl explain. */
 	unsigned char	 expected[HMAC_MAX];
@@ -82,6 +83,8 @@ int	verify_encode(enum sig_encoding, const unsigned char *, size_t,
  * Computes the signature headers a provider would send for body, for
  * webhookctl sign and send: appends "Name: value\n" lines to out.
  * ts is the timestamp text to sign, or NULL when the scheme has none.
+ * For a public-key scheme (sc->pk) the secret is a PEM private key:
+ * webhookctl and the tests sign that way, a receiver never does.
  */
 int	verify_sign(const struct scheme *, const char *secret, size_t,
 	    const char *ts, const char *body, size_t bodylen,

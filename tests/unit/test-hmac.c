@@ -1,7 +1,9 @@
 /*
  * test-hmac: the MACs against the RFCs' own test cases (RFC 4231 for
  * SHA-256 and SHA-512, RFC 2202 for SHA-1), payloads given in parts,
- * constant-time equality, and the secret fingerprint format.
+ * constant-time equality, and the secret fingerprint format; Ed25519
+ * against RFC 8032's test vectors, and both public-key schemes signing
+ * and verifying with the test keys in tests/vectors/keys/.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,7 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "hmac.h"
@@ -311,11 +314,156 @@ test_random_and_cleanse(void **state)
 	assert_memory_equal(b, zero, 16);
 }
 
+/* Hex text into bytes, for the cases below. */
+static size_t
+unhex(const char *s, unsigned char *out, size_t cap)
+{
+	size_t	 n;
+
+	assert_int_equal(parse_hex(s, strlen(s), out, cap, &n), 0);
+	return n;
+}
+
+/* RFC 8032 section 7.1, TEST 1 (empty message) and TEST 2 (one byte). */
+static void
+test_pk_rfc8032(void **state)
+{
+	static const struct {
+		const char	*pub, *msg, *sig;
+	} cases[] = {
+		{ "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707"
+		  "511a", "",
+		  "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522"
+		  "4901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe246551"
+		  "41438e7a100b" },
+		{ "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4"
+		  "660c", "72",
+		  "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223eb"
+		  "db69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d"
+		  "291612bb0c00" },
+	};
+	unsigned char	 der[LIMIT_PUBKEY_DER], msg[8], sig[64];
+	struct hmac_part parts[2];
+	size_t		 i, derlen, mlen;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse_public_key(cases[i].pub,
+		    strlen(cases[i].pub), der, sizeof(der), &derlen), 0);
+		assert_int_equal(hmac_pk_type(der, derlen), HMAC_PK_ED25519);
+		mlen = cases[i].msg[0] != '\0' ? unhex(cases[i].msg, msg,
+		    sizeof(msg)) : 0;
+		assert_int_equal(unhex(cases[i].sig, sig, sizeof(sig)), 64);
+		/* The message in two parts, as verify.c passes ts + body. */
+		parts[0].data = msg;
+		parts[0].len = 0;
+		parts[1].data = msg;
+		parts[1].len = mlen;
+		assert_int_equal(hmac_pk_verify(HMAC_PK_ED25519, der, derlen,
+		    parts, 2, sig, 64), 1);
+		/* One bit anywhere in the signature, and it fails. */
+		sig[17] ^= 0x10;
+		assert_int_equal(hmac_pk_verify(HMAC_PK_ED25519, der, derlen,
+		    parts, 2, sig, 64), 0);
+		sig[17] ^= 0x10;
+		/* The wrong scheme for the key never verifies. */
+		assert_int_equal(hmac_pk_verify(HMAC_PK_P256, der, derlen,
+		    parts, 2, sig, 64), 0);
+		/* A short signature is invalid, not an error. */
+		assert_int_equal(hmac_pk_verify(HMAC_PK_ED25519, der, derlen,
+		    parts, 2, sig, 63), 0);
+	}
+}
+
+/* Which keys are usable: Ed25519 and P-256 only, exactly the DER. */
+static void
+test_pk_types(void **state)
+{
+	/* SendGrid's test key (sendgrid-python test_eventwebhook.py). */
+	static const char	 p256[] = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE83T4"
+	    "O/n84iotIvIW4mdBgQ/7dAfSmpqIM8kF9mN1flpVKS3GRqe62gw+2fNNRaINXvVpi"
+	    "glSI8eNEc6wEA3F+g==";
+	unsigned char		 der[LIMIT_PUBKEY_DER + 1];
+	size_t			 n;
+
+	(void)state;
+	assert_int_equal(parse_public_key(p256, strlen(p256), der,
+	    sizeof(der), &n), 0);
+	assert_int_equal(n, 91);
+	assert_int_equal(hmac_pk_type(der, n), HMAC_PK_P256);
+	/* One byte short or one byte more is no key. */
+	assert_int_equal(hmac_pk_type(der, n - 1), HMAC_PK_NONE);
+	der[n] = 0;
+	assert_int_equal(hmac_pk_type(der, n + 1), HMAC_PK_NONE);
+	assert_int_equal(hmac_pk_type(der, 0), HMAC_PK_NONE);
+	assert_int_equal(hmac_pk_type((const unsigned char *)"garbage", 7),
+	    HMAC_PK_NONE);
+	assert_string_equal(hmac_pk_name(HMAC_PK_ED25519), "ed25519");
+	assert_string_equal(hmac_pk_name(HMAC_PK_P256), "ecdsa-p256");
+}
+
+/* Reads a test key fixture; the tests run from the repository root. */
+static size_t
+read_fixture(const char *name, char *out, size_t cap)
+{
+	char	 path[256];
+	FILE	*fp;
+	size_t	 n;
+
+	snprintf(path, sizeof(path), "tests/vectors/keys/%s", name);
+	if ((fp = fopen(path, "r")) == NULL)
+		fail_msg("cannot open '%s' (run from the repository root)",
+		    path);
+	n = fread(out, 1, cap, fp);
+	fclose(fp);
+	return n;
+}
+
+/* What hmac_pk_sign makes, hmac_pk_verify accepts, for both kinds. */
+static void
+test_pk_sign_roundtrip(void **state)
+{
+	static const struct {
+		enum hmac_pk	 pk;
+		const char	*priv, *pub;
+	} cases[] = {
+		{ HMAC_PK_ED25519, "discord-test.pem", "discord-test.pub" },
+		{ HMAC_PK_P256, "sendgrid-test.pem", "sendgrid-test.pub" },
+	};
+	struct hmac_part parts[2] = { { "1700000000", 10 }, { "{}", 2 } };
+	unsigned char	 der[LIMIT_PUBKEY_DER], sig[HMAC_PK_SIG_MAX];
+	char		 pem[1024], pub[1024];
+	size_t		 i, n, derlen, siglen;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = read_fixture(cases[i].priv, pem, sizeof(pem));
+		assert_int_equal(hmac_pk_sign(cases[i].pk, pem, n, parts, 2,
+		    sig, &siglen), 0);
+		n = read_fixture(cases[i].pub, pub, sizeof(pub));
+		assert_int_equal(parse_public_key(pub, n, der, sizeof(der),
+		    &derlen), 0);
+		assert_int_equal(hmac_pk_verify(cases[i].pk, der, derlen,
+		    parts, 2, sig, siglen), 1);
+		/* The other kind's signer refuses this key. */
+		n = read_fixture(cases[i].priv, pem, sizeof(pem));
+		assert_int_equal(hmac_pk_sign(cases[i].pk == HMAC_PK_P256 ?
+		    HMAC_PK_ED25519 : HMAC_PK_P256, pem, n, parts, 2, sig,
+		    &siglen), -1);
+		/* The private key is no public key. */
+		assert_int_equal(parse_public_key(pem, n, der, sizeof(der),
+		    &derlen), -2);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc_vectors),
+		cmocka_unit_test(test_pk_rfc8032),
+		cmocka_unit_test(test_pk_types),
+		cmocka_unit_test(test_pk_sign_roundtrip),
 		cmocka_unit_test(test_init),
 		cmocka_unit_test(test_parts),
 		cmocka_unit_test(test_key_matters),

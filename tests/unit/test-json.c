@@ -183,7 +183,14 @@ test_get(void **state)
 		{ __LINE__, "data.missing", 0, NULL, 0 },
 		{ __LINE__, "data.object.id.more", 0, NULL, 0 },
 		{ __LINE__, "id.x", 0, NULL, 0 },
-		{ __LINE__, "arr.0", 0, NULL, 0 },
+		/* A number steps into an array (SendGrid's "0.event"). */
+		{ __LINE__, "arr.0", 1, "1", 0 },
+		{ __LINE__, "arr.1", 1, "2", 0 },
+		{ __LINE__, "arr.2", 0, NULL, 0 },
+		{ __LINE__, "arr.x", 0, NULL, 0 },
+		{ __LINE__, "arr.-1", 0, NULL, 0 },
+		{ __LINE__, "arr.00001", 0, NULL, 0 },
+		{ __LINE__, "arr.", 0, NULL, 0 },
 		{ __LINE__, "", 0, NULL, 0 },
 		{ __LINE__, ".", 0, NULL, 0 },
 		{ __LINE__, "data.", 0, NULL, 0 },
@@ -262,6 +269,11 @@ test_get_non_object(void **state)
 	assert_non_null(doc = parse_str("[{\"id\":1}]"));
 	assert_int_equal(json_is_object(doc), 0);
 	assert_int_equal(json_get(doc, "id", &out), 0);
+	assert_int_equal(json_get(doc, "1.id", &out), 0);
+	assert_int_equal(json_get(doc, "0", &out), 0);
+	assert_int_equal(json_get(doc, "0.id", &out), 1);
+	assert_int_equal(out.len, 1);
+	buf_reset(&out);
 	json_doc_free(doc);
 	assert_non_null(doc = parse_str("\"id\""));
 	assert_int_equal(json_is_object(doc), 0);

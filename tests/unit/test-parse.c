@@ -12,6 +12,7 @@
 
 #include <sys/socket.h>
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -1093,6 +1094,53 @@ test_forwarded_for(void **state)
 	    out, 8), -1);
 }
 
+static void
+test_public_key(void **state)
+{
+	static const char	 hexkey[] = "d75a980182b10ab7d54bfed3c964073a0ee1"
+	    "72f3daa62325af021a68f707511a";
+	static const char	 pem[] = "-----BEGIN PUBLIC KEY-----\n"
+	    "MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n"
+	    "-----END PUBLIC KEY-----\n";
+	unsigned char		 a[LIMIT_PUBKEY_DER], b[LIMIT_PUBKEY_DER];
+	char			 upper[sizeof(hexkey)];
+	size_t			 i, na, nb;
+
+	(void)state;
+	/* The portal's hex, and the same key as PEM: the same DER. */
+	assert_int_equal(parse_public_key(hexkey, 64, a, sizeof(a), &na), 0);
+	assert_int_equal(na, 44);
+	assert_int_equal(parse_public_key(pem, strlen(pem), b, sizeof(b),
+	    &nb), 0);
+	assert_int_equal(nb, 44);
+	assert_memory_equal(a, b, 44);
+	/* Uppercase hex is the same key; surrounding space is ignored. */
+	for (i = 0; i < 64; i++)
+		upper[i] = (char)toupper((unsigned char)hexkey[i]);
+	upper[64] = '\0';
+	assert_int_equal(parse_public_key(upper, 64, b, sizeof(b), &nb), 0);
+	assert_memory_equal(a, b, 44);
+	assert_int_equal(parse_public_key(" MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyW"
+	    "QHOg7hcvPapiMlrwIaaPcHURo= ", 62, b, sizeof(b), &nb), 0);
+	assert_memory_equal(a, b, 44);
+	/* Private keys are refused by name, whatever follows. */
+	assert_int_equal(parse_public_key("-----BEGIN PRIVATE KEY-----\nAA==",
+	    32, b, sizeof(b), &nb), -2);
+	assert_int_equal(parse_public_key("-----BEGIN EC PRIVATE KEY-----\n",
+	    31, b, sizeof(b), &nb), -2);
+	/* Not a key: empty, junk, unterminated PEM, too big for cap. */
+	assert_int_equal(parse_public_key("", 0, b, sizeof(b), &nb), -1);
+	assert_int_equal(parse_public_key("   ", 3, b, sizeof(b), &nb), -1);
+	assert_int_equal(parse_public_key("not a key!", 10, b, sizeof(b),
+	    &nb), -1);
+	assert_int_equal(parse_public_key(pem, 40, b, sizeof(b), &nb), -1);
+	assert_int_equal(parse_public_key(hexkey, 64, b, 43, &nb), -1);
+	/* 64 characters that are not all hex are read as base64. */
+	upper[5] = 'g';
+	assert_int_equal(parse_public_key(upper, 64, b, sizeof(b), &nb), 0);
+	assert_int_equal(nb, 48);
+}
+
 int
 main(void)
 {
@@ -1112,6 +1160,7 @@ main(void)
 		cmocka_unit_test(test_form_full),
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_query_mask),
+		cmocka_unit_test(test_public_key),
 		cmocka_unit_test(test_cgi_header_name),
 		cmocka_unit_test(test_endpoint_name),
 		cmocka_unit_test(test_net_parse),
