@@ -66,6 +66,8 @@ struct scheme {
 	const char		*header;	/* signature header */
 	enum sig_format		 format;
 	enum hmac_alg		 alg;
+	enum hmac_pk		 pk;		/* signed with a private key:
+						   verified with public_key */
 	enum sig_encoding	 encoding;
 	const char		*prefix;	/* "sha256=", "v0=" or NULL */
 	char			 item_sep;	/* SIG_ITEMS: ',' */
@@ -135,5 +137,7 @@ extern const struct provider provider_iot;
 extern const struct provider provider_meta;
 extern const struct provider provider_dropbox;
 extern const struct provider provider_zoom;
+extern const struct provider provider_discord;
+extern const struct provider provider_sendgrid;
 
 #endif /* PROVIDER_H */

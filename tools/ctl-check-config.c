@@ -115,12 +115,15 @@ check_dir(struct lint *l, const char *key, const char *dir, int create)
 
 /* Secrets: there is one, and none sits in a file others can read. */
 static void
-check_secrets(struct lint *l, const struct endpoint *ep)
+check_secrets(struct lint *l, const struct endpoint *ep, int pk)
 {
 	struct stat	 st;
 	size_t		 i;
 
-	if (ep->nsecrets == 0 && !ep->allow_unsigned)
+	if (pk && ep->npubkeys == 0 && !ep->allow_unsigned)
+		report(l, "FAIL", "%s: [%s] has no public_key: every request"
+		    " would be refused", l->path, ep->name);
+	else if (!pk && ep->nsecrets == 0 && !ep->allow_unsigned)
 		report(l, "FAIL", "%s: [%s] has no secret (secret_file or"
 		    " secret): every request would be refused", l->path,
 		    ep->name);
@@ -196,11 +199,20 @@ check_endpoint(struct lint *l, const struct config *cfg, const char *name)
 		report(l, "FAIL", "%s: [%s] has no signature scheme: set"
 		    " signature_header (or token_header)", l->path, name);
 	if (resolved)
-		check_secrets(l, &ep);
+		check_secrets(l, &ep, p->scheme.pk != HMAC_PK_NONE);
 	check_values(l, &ep, p, &sc);
 	check_dir(l, "log_dir", ep.log_dir, 1);
 	check_dir(l, "state_dir", ep.state_dir, 0);
-	if (l->problems == before) {
+	if (l->problems == before && p->scheme.pk != HMAC_PK_NONE) {
+		printf("ok   [%s] provider %s, %zu public key%s", name,
+		    p->name, ep.npubkeys, ep.npubkeys == 1 ? "" : "s");
+		for (i = 0; i < ep.npubkeys; i++) {
+			hmac_fingerprint(ep.pubkeys[i].der, ep.pubkeys[i].len,
+			    fp);
+			printf("%s%s", i == 0 ? " (" : ", ", fp);
+		}
+		printf("%s\n", ep.npubkeys > 0 ? ")" : "");
+	} else if (l->problems == before) {
 		printf("ok   [%s] provider %s, %zu secret%s", name, p->name,
 		    ep.nsecrets, ep.nsecrets == 1 ? "" : "s");
 		for (i = 0; i < ep.nsecrets; i++) {

@@ -149,8 +149,12 @@ describe_scheme(const struct scheme *sc, struct buf *out)
 		buf_printf(out, "%s: \"%s\" +", sc->header, sc->prefix);
 	else
 		buf_printf(out, "%s:", sc->header);
-	buf_printf(out, " %s HMAC-%s of", sc->encoding == ENC_HEX ? "hex" :
-	    "base64", hmac_name(sc->alg));
+	if (sc->pk != HMAC_PK_NONE)
+		buf_printf(out, " %s %s signature of", sc->encoding ==
+		    ENC_HEX ? "hex" : "base64", hmac_pk_name(sc->pk));
+	else
+		buf_printf(out, " %s HMAC-%s of", sc->encoding == ENC_HEX ?
+		    "hex" : "base64", hmac_name(sc->alg));
 	for (sp = sc->payload, n = 0; n < SCHEME_MAX_PARTS &&
 	    sp->kind != PART_END; sp++, n++) {
 		if (sp->kind == PART_LITERAL)
@@ -520,6 +524,18 @@ diagnose(struct explain *x)
 			x->cause = CAUSE_WRONG_SECRET;
 			buf_adds(&x->why, "wrong token: it matches none of the"
 			    " configured secrets");
+		} else if (x->sc.pk != HMAC_PK_NONE) {
+			if (!try_variants(x)) {
+				x->cause = CAUSE_WRONG_SECRET;
+				buf_printf(&x->why, "wrong public key: the"
+				    " signature is well formed, but none of the"
+				    " %zu configured public key%s verifies it"
+				    " over these %zu bytes.  Compare the"
+				    " fingerprints with the key the provider's"
+				    " console shows", x->ep->npubkeys,
+				    x->ep->npubkeys == 1 ? "" : "s",
+				    x->v.signed_len);
+			}
 		} else if (!try_variants(x) && !try_decoded_secrets(x)) {
 			x->cause = CAUSE_WRONG_SECRET;
 			buf_printf(&x->why, "wrong secret: the signature is"
@@ -552,6 +568,23 @@ timestamp_value(const struct explain *x, time_t *t)
 	}
 }
 
+/* Public keys are public: a fingerprint of the DER names each. */
+static void
+print_pubkeys(const struct explain *x)
+{
+	char	 fp[16];
+	size_t	 s;
+
+	for (s = 0; s < x->ep->npubkeys; s++) {
+		hmac_fingerprint(x->ep->pubkeys[s].der, x->ep->pubkeys[s].len,
+		    fp);
+		printf("public key #%-3zu %s (%s)  %s\n", s + 1, fp,
+		    hmac_pk_name((enum hmac_pk)x->ep->pubkeys[s].kind),
+		    x->v.signature_ok && x->v.secret_index == (int)s ?
+		    "MATCH" : "no match");
+	}
+}
+
 static void
 print_secrets(const struct explain *x)
 {
@@ -559,6 +592,10 @@ print_secrets(const struct explain *x)
 	char		 fp[16];
 	size_t		 s;
 
+	if (x->sc.pk != HMAC_PK_NONE) {
+		print_pubkeys(x);
+		return;
+	}
 	buf_init(&e, 1024);
 	for (s = 0; s < x->ep->nsecrets; s++) {
 		hmac_fingerprint(x->ep->secrets[s].data, x->ep->secrets[s].len,

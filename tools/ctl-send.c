@@ -46,6 +46,8 @@ static const char help[] =
     "  --body-file F    send the bytes of F ('-': standard input) instead\n"
     "  --id ID          the delivery id (default: a fresh one)\n"
     "  --content-type T the Content-Type (default: from the sample)\n"
+    "  --private-key F  discord, sendgrid: sign with this PEM private key\n"
+    "                   (tests only; see webhookctl sign)\n"
     "  --insecure, -k   do not verify the server's TLS certificate\n"
     "  -v               print the request headers on standard error\n"
     "  --json           print the result as one JSON object\n"
@@ -60,6 +62,7 @@ struct send_args {
 	const char	*body_file;
 	const char	*id;
 	const char	*content_type;
+	const char	*key_file;	/* --private-key: discord, sendgrid */
 	int		 insecure;
 	int		 verbose;
 	int		 json;
@@ -81,6 +84,8 @@ default_sample(const struct provider *p)
 		{ "meta", "messages" },
 		{ "dropbox", "list_folder" },
 		{ "zoom", "meeting.started" },
+		{ "discord", "APPLICATION_COMMAND" },
+		{ "sendgrid", "delivered" },
 	};
 	size_t	 i;
 
@@ -287,7 +292,7 @@ report(const struct send_args *a, const char *id, const char *event,
 /* Signs and posts, once the endpoint is known. */
 static int
 send_run(const struct send_args *a, const struct endpoint *ep,
-    const struct provider *p)
+    const struct provider *p, const char *secret, size_t secretlen)
 {
 	struct ctl_signer	 s;
 	struct send_opts	 o;
@@ -300,8 +305,7 @@ send_run(const struct send_args *a, const struct endpoint *ep,
 	buf_init(&body, LIMIT_BODY);
 	buf_init(&headers, 64 * 1024);
 	send_reply_init(&r);
-	if (ctl_signer_init(&s, p, ep, ep->secrets[0].data,
-	    ep->secrets[0].len) == -1)
+	if (ctl_signer_init(&s, p, ep, secret, secretlen) == -1)
 		goto out;
 	if (a->id != NULL)
 		snprintf(id, sizeof(id), "%s", a->id);
@@ -343,6 +347,32 @@ out:
 	return rc;
 }
 
+/* Providers that sign with a private key: the test key of --private-key. */
+static int
+send_pk(const struct send_args *a, const struct endpoint *ep,
+    const struct provider *p)
+{
+	struct buf	 key;
+	int		 rc;
+
+	if (p->scheme.pk == HMAC_PK_NONE) {
+		log_warnx("%s signs with a shared secret, not a private key",
+		    p->name);
+		return CTL_USAGE;
+	}
+	if (a->key_file == NULL) {
+		log_warnx("%s signs with an %s private key: give"
+		    " --private-key FILE (PEM; for tests only)", p->name,
+		    hmac_pk_name(p->scheme.pk));
+		return CTL_USAGE;
+	}
+	if (ctl_read_secret(a->key_file, &key) == -1)
+		return CTL_FAIL;
+	rc = send_run(a, ep, p, key.data, key.len);
+	ctl_wipe(&key);
+	return rc;
+}
+
 int
 ctl_send(struct ctl *ctl, int argc, char **argv)
 {
@@ -353,6 +383,7 @@ ctl_send(struct ctl *ctl, int argc, char **argv)
 		{ "id", required_argument, NULL, 'i' },
 		{ "content-type", required_argument, NULL, 'T' },
 		{ "insecure", no_argument, NULL, 'k' },
+		{ "private-key", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -383,6 +414,9 @@ ctl_send(struct ctl *ctl, int argc, char **argv)
 		case 'k':
 			a.insecure = 1;
 			break;
+		case 'P':
+			a.key_file = optarg;
+			break;
 		case 'v':
 			a.verbose = 1;
 			break;
@@ -403,12 +437,15 @@ ctl_send(struct ctl *ctl, int argc, char **argv)
 		return CTL_FAIL;
 	if ((p = ctl_endpoint_provider(&ep)) == NULL)
 		rc = CTL_FAIL;
+	else if (p->scheme.pk != HMAC_PK_NONE || a.key_file != NULL)
+		rc = send_pk(&a, &ep, p);
 	else if (ep.nsecrets == 0) {
 		log_warnx("endpoint '%s' has no secret to sign with",
 		    ep.name);
 		rc = CTL_FAIL;
 	} else
-		rc = send_run(&a, &ep, p);
+		rc = send_run(&a, &ep, p, ep.secrets[0].data,
+		    ep.secrets[0].len);
 	config_endpoint_release(&ep);
 	return rc;
 }

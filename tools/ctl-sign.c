@@ -24,6 +24,9 @@ static const char help[] =
     "  --secret-file F  read the secret from F (else $WEBHOOK_SECRET, else\n"
     "                   the first secret of --endpoint)\n"
     "  --secret S       the secret itself: visible in process listings\n"
+    "  --private-key F  discord, sendgrid: the PEM private key to sign\n"
+    "                   with; for tests only, the provider holds the real\n"
+    "                   one (openssl genpkey makes a pair)\n"
     "  --body-file F    the body; '-' or none: standard input\n"
     "  --timestamp T    Unix seconds, or the exact text to sign"
     " (default now)\n"
@@ -220,6 +223,8 @@ timestamp_arg(const struct scheme *sc, const char *arg, char *out,
 struct secret_args {
 	const char	*file;
 	const char	*value;
+	const char	*key_file;	/* --private-key */
+	enum hmac_pk	 pk;		/* the provider's public-key scheme */
 };
 
 static int
@@ -229,6 +234,16 @@ get_secret(struct ctl *ctl, const struct secret_args *a,
 	const char	*env = getenv("WEBHOOK_SECRET");
 	const char	*v = NULL;
 
+	if (a->pk != HMAC_PK_NONE) {
+		/* Only a file: a PEM key does not fit a command line. */
+		if (a->key_file == NULL) {
+			log_warnx("the provider signs with an %s private key:"
+			    " give --private-key FILE (PEM; for tests only)",
+			    hmac_pk_name(a->pk));
+			return -1;
+		}
+		return ctl_read_secret(a->key_file, out);
+	}
 	if (a->file != NULL)
 		return ctl_read_secret(a->file, out);
 	if (a->value != NULL) {
@@ -322,6 +337,7 @@ ctl_sign(struct ctl *ctl, int argc, char **argv)
 	static const struct option	 opts[] = {
 		{ "secret-file", required_argument, NULL, 'f' },
 		{ "secret", required_argument, NULL, 's' },
+		{ "private-key", required_argument, NULL, 'k' },
 		{ "body-file", required_argument, NULL, 'b' },
 		{ "timestamp", required_argument, NULL, 't' },
 		{ "id", required_argument, NULL, 'i' },
@@ -344,6 +360,9 @@ ctl_sign(struct ctl *ctl, int argc, char **argv)
 			break;
 		case 's':
 			a.secret.value = optarg;
+			break;
+		case 'k':
+			a.secret.key_file = optarg;
 			break;
 		case 'b':
 			a.body_file = optarg;
@@ -378,6 +397,12 @@ ctl_sign(struct ctl *ctl, int argc, char **argv)
 		log_warnx("unknown provider '%s' (one of %s)", argv[optind],
 		    ctl_provider_names());
 		return CTL_USAGE;
+	}
+	a.secret.pk = p->scheme.pk;
+	if (a.secret.key_file != NULL && a.secret.pk == HMAC_PK_NONE) {
+		log_warnx("%s signs with a shared secret, not a private key",
+		    p->name);
+		return ctl_usage(ctl);
 	}
 	if (a.secret.file != NULL && a.secret.value != NULL) {
 		log_warnx("give --secret-file or --secret, not both");

@@ -47,11 +47,13 @@ struct verb {
 
 static const struct verb verbs[] = {
 	{ "sign", ctl_sign,
-	    "sign PROVIDER [--secret-file F | --secret S] [--body-file F|-]\n"
+	    "sign PROVIDER [--secret-file F | --secret S | --private-key F]\n"
+	    "     [--body-file F|-]\n"
 	    "     [--timestamp T] [--id ID] [--event E] [--endpoint E]" },
 	{ "send", ctl_send,
 	    "send URL ENDPOINT [--event E] [--sample NAME] [--body-file F|-]\n"
-	    "     [--id ID] [--content-type T] [--insecure] [-v] [--json]" },
+	    "     [--id ID] [--content-type T] [--private-key F] [--insecure]\n"
+	    "     [-v] [--json]" },
 	{ "tail", ctl_tail,
 	    "tail [-f] [-n N] [ENDPOINT ...] [--verdict V] [--event E]"
 	    " [--json]" },
@@ -87,6 +89,8 @@ static const struct provider *const providers[] = {
 	&provider_meta,
 	&provider_dropbox,
 	&provider_zoom,
+	&provider_discord,
+	&provider_sendgrid,
 };
 
 #define NPROVIDERS	(sizeof(providers) / sizeof(providers[0]))

@@ -29,13 +29,14 @@ msg() { { printf '%s' "$1"; cat "$TMP/body"; } > "$TMP/msg"; }
 # --- parser -----------------------------------------------------------------------------
 parse() {
   local f=$1 line off=0 inhdr=0 name
-  SECRETS=(); NOW=""; TOL=300; declare -gA OPT=() HDR=()
+  SECRETS=(); PUBKEYS=(); NOW=""; TOL=300; declare -gA OPT=() HDR=()
   while IFS= read -r line; do
     off=$(( off + ${#line} + 1 ))
     if (( ! inhdr )) && [[ $line == "# "* ]]; then
       line=${line#"# "}
       case $line in
         "secret: "*)    SECRETS+=("${line#"secret: "}") ;;
+        "public_key: "*) PUBKEYS+=("${line#"public_key: "}") ;;
         "now: "*)       NOW=${line#"now: "} ;;
         "tolerance: "*) TOL=${line#"tolerance: "} ;;
         "option: "*)    line=${line#"option: "}; OPT[${line%%=*}]=${line#*=} ;;
@@ -195,6 +196,51 @@ plain_hex() {
 }
 verify_meta() { plain_hex X-Hub-Signature-256 sha256=; }
 verify_dropbox() { plain_hex X-Dropbox-Signature ""; }
+# --- public-key schemes (discord: Ed25519 hex, sendgrid: ECDSA P-256 base64 DER) --------
+# pk_pem KEYTEXT: the key as a PEM file $TMP/key.pem (64 hex: raw Ed25519; PEM; base64 DER).
+pk_pem() {
+  local k=$1
+  if [[ $k =~ ^[0-9a-fA-F]{64}$ ]]; then
+    { printf '302a300506032b6570032100'; printf '%s' "$k"; } | xxd -r -p > "$TMP/key.der"
+  else
+    k=${k#"-----BEGIN PUBLIC KEY-----"}; k=${k%"-----END PUBLIC KEY-----"}
+    printf '%s' "$k" | tr -d ' ' | base64 -d > "$TMP/key.der" 2>/dev/null || return 1
+  fi
+  openssl pkey -pubin -inform DER -in "$TMP/key.der" -out "$TMP/key.pem" 2>/dev/null
+}
+
+# verify_pk HDR TSHDR ENC: Discord/SendGrid: signature over timestamp + body.
+verify_pk() {
+  local s ts w k
+  has "$1" || { echo missing_signature; return; }
+  s=$(get "$1")
+  if [[ $3 == hex ]]; then
+    is_hex "$s" 64 || { echo malformed_signature; return; }
+    printf '%s' "$s" | xxd -r -p > "$TMP/sig"
+  else
+    [[ $s =~ ^[A-Za-z0-9+/]+={0,2}$ ]] && printf '%s' "$s" | base64 -d > "$TMP/sig" 2>/dev/null &&
+      (( $(stat -c %s "$TMP/sig") <= 72 )) || { echo malformed_signature; return; }
+  fi
+  has "$2" || { echo missing_timestamp; return; }
+  ts=$(get "$2")
+  [[ $ts =~ ^[0-9]+$ ]] || { echo malformed_timestamp; return; }
+  w=$(window "$ts"); [[ -n $w ]] && { echo "$w"; return; }
+  msg "$ts"
+  for k in "${PUBKEYS[@]}"; do
+    pk_pem "$k" || continue
+    if [[ $3 == hex ]]; then
+      openssl pkeyutl -verify -pubin -inkey "$TMP/key.pem" -rawin -in "$TMP/msg" \
+        -sigfile "$TMP/sig" >/dev/null 2>&1 || continue
+    else
+      openssl dgst -sha256 -verify "$TMP/key.pem" -signature "$TMP/sig" "$TMP/msg" \
+        >/dev/null 2>&1 || continue
+    fi
+    COMPUTED="verified with $k"; echo ok; return
+  done
+  echo mismatch
+}
+verify_discord()  { verify_pk X-Signature-Ed25519 X-Signature-Timestamp hex; }
+verify_sendgrid() { verify_pk X-Twilio-Email-Event-Webhook-Signature X-Twilio-Email-Event-Webhook-Timestamp base64; }
 
 verify_zoom() {
   has x-zm-signature || { echo missing_signature; return; }
@@ -221,7 +267,7 @@ for req in "$DIR"/*/*.req; do
   if [[ ! -f $case_.expect ]]; then echo "FAIL  $rel: no .expect file"; fail=1; continue; fi
   expect=$(head -n1 "$case_.expect")
   parse "$req"
-  if [[ -z $NOW || ${#SECRETS[@]} -eq 0 ]]; then echo "FAIL  $rel: missing '# now:' or '# secret:'"; fail=1; continue; fi
+  if [[ -z $NOW || ${#SECRETS[@]}${#PUBKEYS[@]} == 00 ]]; then echo "FAIL  $rel: missing '# now:' or '# secret:'"; fail=1; continue; fi
   if ! declare -F "verify_$prov" >/dev/null; then echo "FAIL  $rel: unknown provider '$prov'"; fail=1; continue; fi
   COMPUTED=""
   # run in the current shell (not a subshell) so COMPUTED survives
