@@ -90,6 +90,11 @@ $(BUILD)/cgi-bin/%.fcgi: $(BUILD)/obj/handlers/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(HANDLER_LIBS)
 
+# Where the console finds webhookctl and its assets once installed.
+$(BUILD)/obj/tools/console-fcgi.o: ALL_CFLAGS += \
+	-DCTL_PATH='"$(BINDIR)/webhookctl"' \
+	-DASSETS_DIR='"$(DATADIR)/webhook-fcgi/console"'
+
 $(BUILD)/cgi-bin/%.fcgi: $(BUILD)/obj/tools/%-fcgi.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
@@ -229,6 +234,9 @@ install: all
 	$(if $(MAN8),install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
 	install -m 644 www/examples/webhooks.conf \
 		$(DESTDIR)$(SYSCONFDIR)/webhook-fcgi/webhooks.conf.example
+	install -d -m 755 $(DESTDIR)$(DATADIR)/webhook-fcgi/console
+	install -m 644 www/console/console.css www/console/console.js \
+		$(DESTDIR)$(DATADIR)/webhook-fcgi/console/
 	for d in tools/samples/*/; do \
 		p=$$(basename "$$d"); \
 		install -d -m 755 $(DESTDIR)$(DATADIR)/webhook-fcgi/samples/$$p && \

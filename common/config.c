@@ -73,6 +73,10 @@ static const struct key keys[] = {
 	{ "require_https", KT_BOOL, OFF(require_https), 0, 0, NULL, 0 },
 	{ "trusted_proxies", KT_NETS, OFF(trusted_proxies), 0, 0, NULL, 0 },
 	{ "allow_from", KT_NETS, OFF(allow_from), 0, 0, NULL, 0 },
+	{ "console_allow_from", KT_NETS, OFF(console_allow_from), 0, 0, NULL,
+	    1 },
+	{ "console_show_bodies", KT_BOOL, OFF(console_show_bodies), 0, 0,
+	    NULL, 1 },
 	{ "max_body", KT_SIZE, OFF(max_body), MIN_MAX_BODY, MAX_MAX_BODY,
 	    NULL, 0 },
 	{ "log_max_size", KT_SIZE, OFF(log_max_size), MIN_LOG_MAX_SIZE,
@@ -376,6 +380,7 @@ endpoint_defaults(struct endpoint *ep, const char *name)
 	ep->log_dir = DEF_LOG_DIR;
 	ep->state_dir = DEF_STATE_DIR;
 	ep->require_https = DEF_REQUIRE_HTTPS;
+	ep->console_show_bodies = DEF_CONSOLE_SHOW_BODIES;
 	ep->max_body = DEF_MAX_BODY;
 	ep->log_max_size = DEF_LOG_MAX_SIZE;
 	ep->log_keep = DEF_LOG_KEEP;
@@ -652,7 +657,8 @@ apply(struct endpoint *ep, const struct entry *e, int *secrets_reset,
 	case KT_NETS:
 		if (parse_nets(e->value, (struct net *)(base + k->offset),
 		    k->offset == OFF(allow_from) ? &ep->nallow_from :
-		    &ep->ntrusted_proxies) == -1) {
+		    k->offset == OFF(console_allow_from) ?
+		    &ep->nconsole_allow_from : &ep->ntrusted_proxies) == -1) {
 			snprintf(why, whylen, "'%s' must list addresses or"
 			    " networks (CIDR)", k->name);
 			return -1;

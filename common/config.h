@@ -58,6 +58,10 @@ struct endpoint {
 	size_t		 ntrusted_proxies;
 	struct net	 allow_from[LIMIT_NETS];	/* empty: anyone */
 	size_t		 nallow_from;
+	/* console.fcgi ([global] only): who may see it without a login. */
+	struct net	 console_allow_from[LIMIT_NETS];
+	size_t		 nconsole_allow_from;
+	int		 console_show_bodies;
 	long		 max_body;
 	long		 log_max_size;
 	long		 log_keep;

@@ -12,6 +12,7 @@
 #define DEF_STATE_DIR		"/var/lib/webhook-fcgi"
 
 #define DEF_REQUIRE_HTTPS	1
+#define DEF_CONSOLE_SHOW_BODIES	1
 #define DEF_MAX_BODY		(5L * 1024 * 1024)	/* bytes */
 #define MIN_MAX_BODY		1024L
 #define MAX_MAX_BODY		((long)LIMIT_BODY)

@@ -69,6 +69,29 @@ request_stop(void)
 }
 
 static void
+on_stop_signal(int sig)
+{
+	(void)sig;
+	request_stop();
+}
+
+void
+request_signals(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a stop signal must interrupt a waiting accept. */
+	sa.sa_handler = on_stop_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static void
 add_header(struct request *req, const char *var, const char *value,
     size_t *used)
 {
@@ -126,6 +149,10 @@ take_var(struct request *req, const char *var, size_t *used,
 		req->config = eq + 1;
 	else if (strcmp(name, "CONTENT_TYPE") == 0)
 		req->content_type = eq + 1;
+	else if (strcmp(name, "QUERY_STRING") == 0)
+		req->query = eq + 1;
+	else if (strcmp(name, "REMOTE_USER") == 0 && eq[1] != '\0')
+		req->remote_user = eq + 1;
 	else if (strcmp(name, "HTTPS") == 0)
 		*https = eq + 1;
 	else if (strcmp(name, "REQUEST_SCHEME") == 0)
@@ -146,6 +173,7 @@ fill(struct request *req, char **envp)
 	req->method = "";
 	req->uri = "";
 	req->remote_addr = "";
+	req->query = "";
 	for (v = envp; v != NULL && *v != NULL; v++)
 		take_var(req, *v, &used, &https, &scheme);
 	/* Apache and lighttpd say HTTPS=on; some set only the scheme. */

@@ -39,6 +39,8 @@ struct request {
 	const char		*endpoint;	/* WEBHOOK_ENDPOINT, or NULL */
 	const char		*config;	/* WEBHOOK_CONFIG, or NULL */
 	const char		*content_type;	/* or NULL */
+	const char		*query;		/* QUERY_STRING, or "" */
+	const char		*remote_user;	/* REMOTE_USER, or NULL */
 	int			 https;		/* HTTPS=on from the server */
 	long long		 content_length; /* -1 when absent */
 	int			 body_read;	/* all of it, by request_read_body */
@@ -83,6 +85,12 @@ void	request_finish(struct request_src *, struct request *);
 
 /* Asks request_accept to return 0 at the next chance (signal safe). */
 void	request_stop(void);
+
+/*
+ * For a program that serves until the web server stops it: SIGTERM,
+ * SIGINT and SIGUSR1 call request_stop(), SIGPIPE is ignored.
+ */
+void	request_signals(void);
 
 /* The value of a header, case-insensitively; NULL when absent. */
 const struct header *request_header(const struct request *, const char *);

@@ -3,13 +3,14 @@
 # usage: scripts/deps.sh run|check|bench|sdk|deb
 #   run    what `make run` needs: compiler, libraries, lighttpd
 #   check  what `make check` needs on top: Apache, cmocka, fuzzing, tools,
-#          promtool (of prometheus) for the metrics test, what the
+#          promtool (of prometheus) for the metrics test, chromium for
+#          the console's browser test (tests/browser), what the
 #          package test (t1060) needs to build the package,
 #          and the SDK harness: node and npm (Debian's nodejs and npm when
 #          there is no node at all), then `npm ci` in tests/sdk when its
 #          node_modules is missing or older than package-lock.json
 #   bench  what `make bench` needs on top: wrk, the peer (adnanh/webhook)
-#   sdk    only the `npm ci` in tests/sdk
+#   sdk    only the `npm ci` in tests/sdk and tests/browser
 #   deb    what `make deb` needs on top of run: the Debian packaging tools
 # Needs root to install; without root it prints the command to run.
 set -eu
@@ -18,25 +19,32 @@ run_pkgs="gcc make pkg-config libc6-dev libfcgi-dev libssl-dev libjson-c-dev
 libsqlite3-dev libinih-dev libcurl4-openssl-dev libseccomp-dev lighttpd
 curl openssl sqlite3 jq"
 check_pkgs="$run_pkgs lighttpd-mod-openssl libcmocka-dev apache2 libapache2-mod-fcgid spawn-fcgi
-clang libclang-rt-14-dev valgrind mandoc iproute2 procps prometheus
+clang libclang-rt-14-dev valgrind mandoc iproute2 procps prometheus chromium
 debhelper dpkg-dev fakeroot lintian logrotate"
 bench_pkgs="$check_pkgs wrk webhook python3"
 deb_pkgs="$run_pkgs debhelper dpkg-dev fakeroot lintian"
 
-sdk=$(cd "$(dirname "$0")/../tests/sdk" && pwd)
+tests=$(cd "$(dirname "$0")/../tests" && pwd)
 
-# sdk_install: `npm ci` in tests/sdk unless node_modules was installed
+# npm_install DIR: `npm ci` in tests/DIR unless node_modules was installed
 # from this very package-lock.json (its digest is kept in node_modules).
-sdk_install() {
-	stamp=$sdk/node_modules/.webhook-fcgi-lock
-	want_sum=$(sha256sum <"$sdk/package-lock.json")
+npm_install() {
+	stamp=$tests/$1/node_modules/.webhook-fcgi-lock
+	want_sum=$(sha256sum <"$tests/$1/package-lock.json")
 	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want_sum" ]; then
 		return 0
 	fi
-	echo "npm ci in tests/sdk"
-	(cd "$sdk" && npm ci --no-audit --no-fund --loglevel=error) ||
+	echo "npm ci in tests/$1"
+	(cd "$tests/$1" && npm ci --no-audit --no-fund --loglevel=error) ||
 		exit 111
 	printf '%s\n' "$want_sum" >"$stamp"
+}
+
+# sdk_install: the SDK harness (tests/sdk) and the console's browser test
+# (tests/browser, puppeteer-core driving Debian's chromium).
+sdk_install() {
+	npm_install sdk
+	npm_install browser
 }
 
 case "${1:-check}" in

@@ -10,7 +10,6 @@
  * endpoint and fixed words only, never an id, a header or a secret.
  */
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,16 +57,6 @@ struct scrape {
 	long long	 now_ms;
 	struct buf	*out;
 };
-
-static volatile sig_atomic_t	 stopping;
-
-static void
-on_stop(int sig)
-{
-	(void)sig;
-	stopping = 1;
-	request_stop();
-}
 
 static struct series *
 series_get(struct scrape *sc, const char *name)
@@ -441,21 +430,6 @@ out:
 	buf_release(&why);
 }
 
-static void
-setup_signals(void)
-{
-	struct sigaction	 sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_stop;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -475,7 +449,7 @@ main(int argc, char *argv[])
 		    argv[0]);
 		return 100;
 	}
-	setup_signals();
+	request_signals();
 	if ((src = request_open()) == NULL)
 		fatalx("cannot initialise FastCGI");
 	memset(&req, 0, sizeof(req));
@@ -486,11 +460,11 @@ main(int argc, char *argv[])
 		handle(src, &req, &out, &scratch);
 		request_finish(src, &req);
 	}
-	if (rc == -1 && !stopping)
+	if (rc == -1)
 		log_warn("accept failed");
 	buf_release(&out);
 	buf_release(&scratch);
 	buf_release(&req.body);
 	request_close(src);
-	return rc == -1 && !stopping ? 111 : 0;
+	return rc == -1 ? 111 : 0;
 }

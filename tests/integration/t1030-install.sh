@@ -25,7 +25,7 @@ want() {
 	echo "$2 $1" >>"$T/want"
 }
 : >"$T/want"
-for p in $PROVIDERS metrics; do
+for p in $PROVIDERS metrics console; do
 	want "/usr/lib/cgi-bin/webhook-fcgi/$p.fcgi" 755
 done
 for f in "$BUILD_DIR"/bin/webhook-worker "$BUILD_DIR"/bin/webhookctl; do
@@ -35,6 +35,8 @@ for f in "$ROOT"/man/*.[158]; do
 	want "/usr/share/man/man${f##*.}/${f##*/}" 644
 done
 want /etc/webhook-fcgi/webhooks.conf.example 644
+want /usr/share/webhook-fcgi/console/console.css 644
+want /usr/share/webhook-fcgi/console/console.js 644
 for f in "$ROOT"/tools/samples/*/*; do
 	want "/usr/share/webhook-fcgi/samples/${f#"$ROOT"/tools/samples/}" 644
 done
