@@ -330,6 +330,7 @@ dlog_format(struct buf *out, const struct dlog_entry *e)
 	    add_opt(out, "reason", e->reason) == -1 ||
 	    add_opt(out, "id", e->id) == -1 ||
 	    add_opt(out, "event", e->event) == -1 ||
+	    add_opt(out, "duplicate_of", e->duplicate_of) == -1 ||
 	    add_opt(out, "remote_addr", e->remote_addr) == -1 ||
 	    add_opt(out, "method", e->method) == -1 ||
 	    add_opt(out, "uri", e->uri) == -1)

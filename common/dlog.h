@@ -25,6 +25,7 @@ struct dlog_entry {
 	const char	*reason;
 	const char	*id;
 	const char	*event;
+	const char	*duplicate_of;	/* id of the delivery repeated */
 	const char	*remote_addr;
 	const char	*method;
 	const char	*uri;

@@ -121,6 +121,30 @@ hmac_sha256(const void *p, size_t len, unsigned char *out)
 	return EVP_Digest(p, len, out, &n, EVP_sha256(), NULL) ? 0 : -1;
 }
 
+int
+hmac_sha256_parts(const struct hmac_part *parts, size_t nparts,
+    unsigned char *out)
+{
+	EVP_MD_CTX	*ctx;
+	unsigned int	 n;
+	size_t		 i;
+	int		 rc = -1;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	if (!EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+		goto out;
+	for (i = 0; i < nparts; i++)
+		if (parts[i].len > 0 &&
+		    !EVP_DigestUpdate(ctx, parts[i].data, parts[i].len))
+			goto out;
+	if (EVP_DigestFinal_ex(ctx, out, &n) && n == 32)
+		rc = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
 void
 hmac_fingerprint(const void *p, size_t len, char *out)
 {

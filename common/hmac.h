@@ -51,6 +51,9 @@ int	hmac_equal(const void *, const void *, size_t);
 
 /* SHA-256 of the bytes into out[32]; 0 or -1. */
 int	hmac_sha256(const void *, size_t, unsigned char *out);
+/* SHA-256 of the concatenated parts into out[32]; 0 or -1. */
+int	hmac_sha256_parts(const struct hmac_part *, size_t nparts,
+	    unsigned char *out);
 
 /*
  * A short fingerprint of a secret, safe to show: "sha256:" and the first

@@ -104,6 +104,24 @@ static const char done_counts[] =
 	" FROM deliveries WHERE state = 'done' GROUP BY endpoint;"
 	"COMMIT;";
 
+/*
+ * Layout changes since the first release, in order; PRAGMA user_version
+ * counts those applied.  Databases made before version 1 hold the table
+ * above and user_version 0, so every database starts there and climbs.
+ *
+ * 1: signed_sha256, the SHA-256 of the bytes the signature covers, unique
+ *    per endpoint: a captured request resent under a new delivery id is
+ *    a duplicate (providers that sign neither id nor time, issue 12).
+ *    NULL where nothing is signed (tokens, unsigned), never a conflict.
+ */
+static const char *const migrations[] = {
+	"ALTER TABLE deliveries ADD COLUMN signed_sha256 TEXT;"
+	"CREATE UNIQUE INDEX deliveries_signed ON deliveries"
+	" (endpoint, signed_sha256) WHERE signed_sha256 IS NOT NULL;",
+};
+
+#define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
+
 static int
 exec(struct ledger *l, const char *sql, char *err, size_t errlen)
 {
@@ -271,6 +289,66 @@ group_sync(struct ledger *l)
 	return rc;
 }
 
+/* PRAGMA user_version into *v; 0 or -1. */
+static int
+schema_version(struct ledger *l, int *v, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (prepare(l, "PRAGMA user_version", &st, err, errlen) == -1)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
+		snprintf(err, errlen, "cannot read the schema version: %s",
+		    sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Brings the database to SCHEMA_VERSION.  The common case, a database
+ * already there, costs one read; otherwise one write transaction makes
+ * the table and applies what is missing, looking again under the lock
+ * since another process may have done it meanwhile.  A database from a
+ * newer release is refused rather than written with the wrong layout.
+ */
+static int
+layout_migrate(struct ledger *l, char *err, size_t errlen)
+{
+	char	 sql[48];
+	int	 v;
+
+	if (schema_version(l, &v, err, errlen) == -1)
+		return -1;
+	if (v == SCHEMA_VERSION)
+		return 0;
+	if (exec(l, "BEGIN IMMEDIATE", err, errlen) == -1)
+		return -1;
+	if (exec(l, schema, err, errlen) == -1 ||
+	    schema_version(l, &v, err, errlen) == -1)
+		goto fail;
+	if (v > SCHEMA_VERSION) {
+		snprintf(err, errlen, "database layout %d is newer than this"
+		    " program's (%d)", v, SCHEMA_VERSION);
+		goto fail;
+	}
+	for (; v < SCHEMA_VERSION; v++)
+		if (exec(l, migrations[v], err, errlen) == -1)
+			goto fail;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
+	if (exec(l, sql, err, errlen) == -1 ||
+	    exec(l, "COMMIT", err, errlen) == -1)
+		goto fail;
+	return 0;
+fail:
+	sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
 /* Does the database have table name?  1, 0, or -1. */
 static int
 has_table(struct ledger *l, const char *name)
@@ -358,13 +436,13 @@ ledger_open(const char *path, int flags, long timeout_ms, char *err,
 	if (exec(l, "PRAGMA journal_mode=WAL", err, errlen) == -1 ||
 	    exec(l, full ? "PRAGMA synchronous=FULL" :
 	    "PRAGMA synchronous=NORMAL", err, errlen) == -1 ||
-	    exec(l, schema, err, errlen) == -1 ||
+	    layout_migrate(l, err, errlen) == -1 ||
 	    migrate(l, err, errlen) == -1 ||
 	    prepare(l, "INSERT INTO deliveries (endpoint, delivery_id,"
 	    " provider, event, received_at, next_attempt_at, headers, body,"
-	    " body_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8)"
-	    " ON CONFLICT (endpoint, delivery_id) DO NOTHING",
-	    &l->insert, err, errlen) == -1 ||
+	    " body_sha256, signed_sha256)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9)"
+	    " ON CONFLICT DO NOTHING", &l->insert, err, errlen) == -1 ||
 	    prepare(l, "DELETE FROM deliveries WHERE id = ?1", &l->forget,
 	    err, errlen) == -1)
 		goto fail;
@@ -474,6 +552,8 @@ ledger_insert(struct ledger *l, const struct ledger_new *d, long long *rowid,
 	sqlite3_bind_blob(st, 7, d->body_len > 0 ? d->body : "",
 	    (int)d->body_len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, d->body_sha256, -1, SQLITE_STATIC);
+	if (d->signed_sha256 != NULL)
+		sqlite3_bind_text(st, 9, d->signed_sha256, -1, SQLITE_STATIC);
 	if (writer_lock(l, F_WRLCK) == -1) {
 		snprintf(err, errlen, "cannot lock the ledger: %s",
 		    strerror(errno));
@@ -532,6 +612,7 @@ enum cached_stmt {
 	C_FIND,
 	C_REQUEUE,
 	C_REQUEUE_DEAD,
+	C_EARLIER,
 	C_COUNT
 };
 
@@ -585,6 +666,11 @@ static const char *const cached_sql[C_COUNT] = {
 	    " attempts = 0, next_attempt_at = ?2, finished_at = NULL,"
 	    " lease_until = NULL, lease_owner = NULL"
 	    " WHERE state = 'dead' AND (?1 IS NULL OR endpoint = ?1)",
+	/* The row with the same id first, else the one with the same MAC. */
+	[C_EARLIER] = "SELECT delivery_id, delivery_id = ?2 FROM deliveries"
+	    " WHERE endpoint = ?1 AND (delivery_id = ?2 OR"
+	    " (?3 IS NOT NULL AND signed_sha256 = ?3))"
+	    " ORDER BY delivery_id = ?2 DESC LIMIT 1",
 };
 
 /* The statement, prepared on first use and reset for reuse. */
@@ -1088,4 +1174,28 @@ ledger_purge_done(struct ledger *l, const char *endpoint, long long before_ms,
 	*count = sqlite3_changes64(l->db);
 	sqlite3_finalize(st);
 	return 0;
+}
+
+int
+ledger_earlier(struct ledger *l, const struct ledger_new *d, int *same_id,
+    char *out, size_t outlen)
+{
+	sqlite3_stmt	*st;
+	int		 rc, ret = -1;
+
+	if ((st = cached(l, C_EARLIER, NULL, 0)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, d->endpoint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, d->delivery_id, -1, SQLITE_STATIC);
+	if (d->signed_sha256 != NULL)
+		sqlite3_bind_text(st, 3, d->signed_sha256, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(out, outlen, "%s", (const char *)
+		    sqlite3_column_text(st, 0));
+		*same_id = sqlite3_column_int(st, 1);
+		ret = 0;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return ret;
 }

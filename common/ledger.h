@@ -9,7 +9,10 @@
  *   id, endpoint, delivery_id, provider, event, received_at, state
  *   ('queued' | 'running' | 'done' | 'dead'), attempts, next_attempt_at,
  *   lease_until, lease_owner, last_exit, last_error, finished_at,
- *   headers (JSON), body (exact bytes; NULL once pruned), body_sha256.
+ *   headers (JSON), body (exact bytes; NULL once pruned), body_sha256,
+ *   signed_sha256 (the signed bytes' digest, unique per endpoint too).
+ * The layout is versioned (PRAGMA user_version) and older databases are
+ * migrated when opened.
  */
 #ifndef LEDGER_H
 #define LEDGER_H
@@ -30,6 +33,12 @@ struct ledger_new {
 	const char	*body;
 	size_t		 body_len;
 	const char	*body_sha256;	/* hex */
+	/*
+	 * Hex SHA-256 of the bytes the signature covers, or NULL when
+	 * nothing is signed.  Unique per endpoint like delivery_id: the
+	 * same signed bytes under a new id are a replay, a duplicate.
+	 */
+	const char	*signed_sha256;
 };
 
 enum ledger_result {
@@ -69,6 +78,15 @@ void		 ledger_close(struct ledger *);
  */
 enum ledger_result ledger_insert(struct ledger *, const struct ledger_new *,
 		    long long *rowid, char *err, size_t errlen);
+
+/*
+ * After LEDGER_DUPLICATE: copies into out the delivery id of the row
+ * that made d a duplicate, the one with d's id if any (*same_id = 1),
+ * else the one with d's signed bytes (*same_id = 0).  Returns 0, or -1
+ * when there is none (pruned meanwhile) or the query failed.
+ */
+int		 ledger_earlier(struct ledger *, const struct ledger_new *d,
+		    int *same_id, char *out, size_t outlen);
 
 /*
  * Removes a row just inserted, when the acknowledgement cannot be made

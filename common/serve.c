@@ -51,6 +51,7 @@ struct outcome {
 	const char	*extra;		/* extra response header lines */
 	long long	 rowid;		/* ledger row made, or 0 */
 	int		 vcode;		/* verify's verdict code, or -1 */
+	char		 earlier[LIMIT_ID_LEN + 1]; /* duplicate of, or "" */
 };
 
 struct server {
@@ -68,6 +69,7 @@ struct server {
 	struct buf		 record;	/* one log line */
 	struct buf		 scratch;	/* response bytes */
 	char			 sha256[65];
+	char			 signed_sha256[65]; /* or "": unsigned */
 	struct timespec		 start;
 	long long		 now_ms;
 };
@@ -529,6 +531,33 @@ identify(struct server *s, struct site *site)
 	return 0;
 }
 
+/*
+ * Says which delivery this one repeats.  The same id is a retry; the
+ * same signed bytes under another id are a replay of a captured request
+ * (the provider signs neither id nor time), answered the same way: 200,
+ * so a genuine sender stops, and nothing queued.
+ */
+static void
+duplicate(struct server *s, struct ledger *l, const struct ledger_new *n)
+{
+	struct outcome	*o = &s->out;
+	int		 same_id = 1;
+
+	if (ledger_earlier(l, n, &same_id, o->earlier,
+	    sizeof(o->earlier)) == -1)
+		o->earlier[0] = '\0';
+	if (same_id) {
+		outcome_set(o, 200, "duplicate", "delivery id seen before:"
+		    " acknowledged, not queued again");
+		return;
+	}
+	outcome_set(o, 200, "duplicate", "signed bytes seen before in"
+	    " delivery '");
+	buf_adds(&o->reason, o->earlier);
+	buf_adds(&o->reason, "' (a replay under a new id): acknowledged,"
+	    " not queued again");
+}
+
 static void
 store(struct server *s, struct site *site)
 {
@@ -550,13 +579,14 @@ store(struct server *s, struct site *site)
 	n.body = s->req.body.data;
 	n.body_len = s->req.body.len;
 	n.body_sha256 = s->sha256;
+	n.signed_sha256 = s->signed_sha256[0] != '\0' ? s->signed_sha256 :
+	    NULL;
 	switch (ledger_insert(l, &n, &s->out.rowid, err, sizeof(err))) {
 	case LEDGER_INSERTED:
 		outcome_set(&s->out, 200, "accepted", "queued");
 		break;
 	case LEDGER_DUPLICATE:
-		outcome_set(&s->out, 200, "duplicate", "delivery id seen"
-		    " before: acknowledged, not queued again");
+		duplicate(s, l, &n);
 		break;
 	case LEDGER_ERROR:
 		outcome_set(&s->out, 503, "failed", err);
@@ -603,6 +633,7 @@ conclude(struct server *s, struct site *site)
 	e.reason = o->reason.data != NULL ? o->reason.data : "";
 	e.id = d->id.len > 0 ? d->id.data : NULL;
 	e.event = d->event.len > 0 ? d->event.data : NULL;
+	e.duplicate_of = o->earlier[0] != '\0' ? o->earlier : NULL;
 	e.remote_addr = s->req.remote_addr;
 	e.method = s->req.method;
 	e.uri = s->req.uri;
@@ -770,6 +801,9 @@ process(struct server *s, struct site *site)
 	}
 	s->d.secret = v.secret_index >= 0 ?
 	    &site->ep.secrets[v.secret_index] : NULL;
+	if (v.have_signed)
+		hex_encode(v.signed_sha256, sizeof(v.signed_sha256),
+		    s->signed_sha256);
 	if (identify(s, site) == -1) {
 		outcome_set(&s->out, 400, "rejected", s->d.reason);
 		return;
@@ -845,6 +879,8 @@ handle(struct server *s)
 	s->out.rowid = 0;
 	s->out.vcode = -1;
 	s->sha256[0] = '\0';
+	s->signed_sha256[0] = '\0';
+	s->out.earlier[0] = '\0';
 	buf_init(&why, 4096);
 	config_select(s);
 	if (s->cfg == NULL)

@@ -321,6 +321,12 @@ check(const struct scheme *sc, long tolerance, const struct endpoint *ep,
 		return set(v, VERDICT_ERROR, NULL, sc->pk != HMAC_PK_NONE ?
 		    "signature verification failed" :
 		    "HMAC computation failed");
+	if (v->signature_ok) {
+		if (hmac_sha256_parts(parts, nparts, v->signed_sha256) == -1)
+			return set(v, VERDICT_ERROR, NULL,
+			    "SHA-256 computation failed");
+		v->have_signed = 1;
+	}
 	v->tolerance = ts != NULL ? tolerance : 0;
 	if (v->tolerance > 0 && v->skew > v->tolerance)
 		return set(v, VERDICT_STALE_TIMESTAMP, sc->ts_header != NULL ?

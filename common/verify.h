@@ -46,6 +46,13 @@ struct verdict {
 	int		 legacy;	/* matched by the weaker legacy scheme */
 	int		 pk;		/* public keys were tried, not secrets */
 	size_t		 signed_len;	/* bytes covered by the signature */
+	/*
+	 * SHA-256 of those bytes, set when a signature matched: the same
+	 * signed bytes again are a replay, whatever id they come under.
+	 * Not set for a shared token, which signs nothing.
+	 */
+	int		 have_signed;
+	unsigned char	 signed_sha256[32];
 	/* What the first secret gives, for webhookctl explain. */
 	unsigned char	 expected[HMAC_MAX];
 	size_t		 expected_len;

@@ -4,7 +4,10 @@
  * timestamp + body), no separator, with the timestamp exactly as sent in
  * X-Zendesk-Webhook-Signature-Timestamp (ISO-8601).  The secret looks
  * like base64 but is used as typed.  Zendesk documents no freshness
- * window, so none is applied unless the endpoint sets tolerance.
+ * window, but the timestamp is signed and the invocation id is not, so
+ * the window is the only defence against a replay under a new id: 300 s
+ * by default, as Slack and Standard Webhooks (issue 12); an endpoint
+ * may set tolerance.
  * Id X-Zendesk-Webhook-Invocation-Id; event from the JSON "type" of event
  * subscriptions (trigger payloads are free-form and may have none).
  * Ref: Zendesk developer docs, "Verifying webhook authenticity".
@@ -25,7 +28,7 @@ const struct provider provider_zendesk = {
 			{ PART_BODY, NULL },
 		},
 	},
-	.tolerance = 0,
+	.tolerance = 300,
 	.id = { .header = "X-Zendesk-Webhook-Invocation-Id" },
 	.event = { .field = "type" },
 };

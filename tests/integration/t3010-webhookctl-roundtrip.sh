@@ -48,10 +48,15 @@ assert_match '"status":"duplicate"' "$out" "replay: the same bytes are a duplica
 assert_eq duplicate "$(last_log github verdict)" "replay: logged duplicate"
 assert_eq "$(sha256sum <"$T/push.json" | cut -d' ' -f1)" \
     "$(last_log github body_sha256)" "replay: the exact body again"
+# GitHub signs the body only: under a new id it is the same signed
+# bytes, a replay, answered duplicate and not queued (issue 12).
 out=$("$CTL" replay rt-1 --resign --id rt-2)
-assert_match '"status":"accepted"' "$out" "replay --resign --id: accepted"
+assert_match '"status":"duplicate"' "$out" \
+    "replay --resign --id: the same signed bytes are a duplicate"
 assert_eq rt-2 "$(last_log github id)" "replay --resign --id: the new id"
-assert_eq 1 "$(rows github rt-2)" "replay --resign --id: a new ledger row"
+assert_eq rt-1 "$(last_log github duplicate_of)" \
+    "replay --resign --id: the record names the first delivery"
+assert_eq 0 "$(rows github rt-2)" "replay --resign --id: no new row"
 rc=0
 "$CTL" replay rt-1 --to "http://127.0.0.1:$port/nowhere" >/dev/null ||
     rc=$?
@@ -113,8 +118,10 @@ wait_for follow-3
 ok "tail -f: starts over after truncation"
 kill "$TAIL_PID"
 wait "$TAIL_PID" 2>/dev/null || true
-assert_eq 3 "$(grep -c ' accepted ' "$T/follow.out")" \
-    "tail -f: each delivery once"
+# The same sample under three ids: the first is accepted, the others
+# are replays of its signed bytes (duplicates); each is printed once.
+assert_eq 3 "$(grep -cE ' (accepted|duplicate) .*follow-[123]' \
+    "$T/follow.out")" "tail -f: each delivery once"
 # The rotated file still counts for show and replay.
 assert_match 'follow-1' "$("$CTL" show follow-1 | head -1)" \
     "show finds a delivery in a rotated log"

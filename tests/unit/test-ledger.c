@@ -8,7 +8,9 @@
  * checkpoints wait for ledger_idle().  The worker's side: claims take
  * an expired lease first, then the oldest due row; only the lease owner
  * changes a running row; unclaim does not count the attempt; requeue
- * and retention say what they did.
+ * and retention say what they did.  The same signed bytes under a new
+ * id are a duplicate too, and a database of the first layout is
+ * migrated when opened.
  * Only ledger.c may include sqlite3.h, so rows are read back through
  * the ledger's own ledger_claim().
  */
@@ -167,6 +169,164 @@ expect_claim(struct db *db, const char *id, const char *body, size_t len)
 	assert_int_equal(job.headers_len, 25);
 	assert_int_equal(job.attempt, 1);
 	ledger_job_release(&job);
+}
+
+/*
+ * The same signed bytes under a new id are a replay: a duplicate, and
+ * ledger_earlier() names the first delivery.  Per endpoint; NULL (a
+ * token or an unsigned endpoint) never conflicts.
+ */
+static void
+test_signed_duplicate(void **state)
+{
+	struct db		 db;
+	struct ledger_new	 d;
+	long long		 a = -1, b = -1;
+	char			 earlier[64];
+	int			 same_id = -1;
+
+	(void)state;
+	db_open(&db);
+	delivery(&d, "shopify", "wh-1", 1000);
+	d.signed_sha256 = "aa11";
+	assert_int_equal(insert(&db, &d, &a), LEDGER_INSERTED);
+	d.delivery_id = "wh-2";
+	assert_int_equal(insert(&db, &d, &b), LEDGER_DUPLICATE);
+	assert_int_equal(b, -1);
+	assert_int_equal(ledger_earlier(db.l, &d, &same_id, earlier,
+	    sizeof(earlier)), 0);
+	assert_string_equal(earlier, "wh-1");
+	assert_int_equal(same_id, 0);
+	/* The same id wins over the same bytes when both match. */
+	d.delivery_id = "wh-1";
+	assert_int_equal(insert(&db, &d, &b), LEDGER_DUPLICATE);
+	assert_int_equal(ledger_earlier(db.l, &d, &same_id, earlier,
+	    sizeof(earlier)), 0);
+	assert_int_equal(same_id, 1);
+	/* Other signed bytes under a new id: a new delivery. */
+	d.delivery_id = "wh-3";
+	d.signed_sha256 = "bb22";
+	assert_int_equal(insert(&db, &d, &b), LEDGER_INSERTED);
+	/* The same bytes at another endpoint: another delivery. */
+	delivery(&d, "shopify-eu", "wh-2", 1000);
+	d.signed_sha256 = "aa11";
+	assert_int_equal(insert(&db, &d, &b), LEDGER_INSERTED);
+	/* Nothing signed: only the id counts. */
+	delivery(&d, "gitlab", "g-1", 1000);
+	assert_int_equal(insert(&db, &d, &b), LEDGER_INSERTED);
+	d.delivery_id = "g-2";
+	assert_int_equal(insert(&db, &d, &b), LEDGER_INSERTED);
+	/* Nothing earlier: -1. */
+	d.delivery_id = "g-9";
+	assert_int_equal(ledger_earlier(db.l, &d, &same_id, earlier,
+	    sizeof(earlier)), -1);
+	db_done(&db);
+}
+
+/*
+ * A database made by the release before signed_sha256 existed: the
+ * table exactly as it was created then, user_version 0, one queued row.
+ * Only ledger.c may use SQLite, so the sqlite3 shell writes it.
+ */
+static const char v0_layout[] =
+	"CREATE TABLE deliveries ("
+	" id INTEGER PRIMARY KEY,"
+	" endpoint TEXT NOT NULL,"
+	" delivery_id TEXT NOT NULL,"
+	" provider TEXT NOT NULL,"
+	" event TEXT NOT NULL DEFAULT '',"
+	" received_at INTEGER NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'queued'"
+	"  CHECK (state IN ('queued', 'running', 'done', 'dead')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_attempt_at INTEGER NOT NULL,"
+	" lease_until INTEGER,"
+	" lease_owner TEXT,"
+	" last_exit INTEGER,"
+	" last_error TEXT,"
+	" finished_at INTEGER,"
+	" headers TEXT NOT NULL,"
+	" body BLOB,"
+	" body_sha256 TEXT NOT NULL,"
+	" UNIQUE (endpoint, delivery_id));\n"
+	"CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);\n"
+	"PRAGMA journal_mode=WAL;\n"
+	"INSERT INTO deliveries (endpoint, delivery_id, provider, event,"
+	" received_at, next_attempt_at, headers, body, body_sha256) VALUES"
+	" ('github', 'old-1', 'github', 'push', 1000, 1000,"
+	" '{\"X-GitHub-Event\":\"push\"}', 'old body', '00');\n";
+
+/* Makes db's database with the sqlite3 shell running sql; not opened. */
+static void
+db_from_sql(struct db *db, const char *sql)
+{
+	char	 cmd[256];
+	FILE	*fp;
+
+	snprintf(db->dir, sizeof(db->dir), "/tmp/test-ledger-XXXXXX");
+	assert_non_null(mkdtemp(db->dir));
+	snprintf(db->path, sizeof(db->path), "%s/webhooks.db", db->dir);
+	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' >/dev/null", db->path);
+	assert_non_null(fp = popen(cmd, "w"));
+	fputs(sql, fp);
+	if (pclose(fp) != 0)
+		fail_msg("the sqlite3 shell failed (scripts/deps.sh has it)");
+}
+
+static void
+test_migrate_v0(void **state)
+{
+	struct db		 db;
+	struct ledger_new	 d;
+	char			 cmd[256], err[256], version[16] = "";
+	long long		 a = -1;
+	FILE			*fp;
+
+	(void)state;
+	db_from_sql(&db, v0_layout);
+	err[0] = '\0';
+	if ((db.l = ledger_open(db.path, 1, 2000, err, sizeof(err))) == NULL)
+		fail_msg("ledger_open of a version 0 database: %s", err);
+	/* The old row is still there, a duplicate by id, and claimable. */
+	delivery(&d, "github", "old-1", 2000);
+	d.signed_sha256 = "cc33";
+	assert_int_equal(insert(&db, &d, &a), LEDGER_DUPLICATE);
+	expect_claim(&db, "old-1", "old body", 8);
+	/* The new column deduplicates. */
+	d.delivery_id = "new-1";
+	assert_int_equal(insert(&db, &d, &a), LEDGER_INSERTED);
+	d.delivery_id = "new-2";
+	assert_int_equal(insert(&db, &d, &a), LEDGER_DUPLICATE);
+	/* Opening again finds it done: no second migration, no error. */
+	ledger_close(db.l);
+	if ((db.l = ledger_open(db.path, 1, 2000, err, sizeof(err))) == NULL)
+		fail_msg("ledger_open after the migration: %s", err);
+	assert_int_equal(insert(&db, &d, &a), LEDGER_DUPLICATE);
+	ledger_close(db.l);
+	db.l = NULL;
+	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' 'PRAGMA user_version'",
+	    db.path);
+	assert_non_null(fp = popen(cmd, "r"));
+	assert_non_null(fgets(version, sizeof(version), fp));
+	pclose(fp);
+	assert_string_equal(version, "1\n");
+	db_done(&db);
+}
+
+/* A database from a newer release is refused, not written. */
+static void
+test_newer_layout(void **state)
+{
+	struct db	 db;
+	char		 err[256];
+
+	(void)state;
+	db_from_sql(&db, "PRAGMA user_version = 99;\n");
+	err[0] = '\0';
+	db.l = ledger_open(db.path, 1, 2000, err, sizeof(err));
+	assert_null(db.l);
+	assert_non_null(strstr(err, "newer"));
+	db_done(&db);
 }
 
 static void
@@ -575,6 +735,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_insert_and_duplicate),
 		cmocka_unit_test(test_forget),
+		cmocka_unit_test(test_signed_duplicate),
+		cmocka_unit_test(test_migrate_v0),
+		cmocka_unit_test(test_newer_layout),
 		cmocka_unit_test(test_body_bytes),
 		cmocka_unit_test(test_durable_across_opens),
 		cmocka_unit_test(test_group_commit),

@@ -826,6 +826,40 @@ stripe_sig(const char *secret, const char *t, char *out, size_t outlen)
 	buf_release(&hex);
 }
 
+/*
+ * The digest of the signed bytes (the ledger's replay key): set once a
+ * signature matched, equal to SHA-256("t" "." body), independent of
+ * which secret or how many candidates; not set on a mismatch.
+ */
+static void
+test_signed_digest(void **state)
+{
+	struct fixture	 fx;
+	unsigned char	 want[32];
+	char		 good[65], old[65], hdr[300];
+
+	(void)state;
+	assert_int_equal(hmac_sha256("1700000000.0123456789", 21, want), 0);
+	stripe_sig("two", "1700000000", good, sizeof(good));
+	stripe_sig("one", "1700000000", old, sizeof(old));
+	snprintf(hdr, sizeof(hdr), "t=1700000000,v1=%s", good);
+	fx_run(&fx, &provider_stripe, hdr, NULL, NULL, 1700000000);
+	assert_int_equal(fx.v.have_signed, 1);
+	assert_memory_equal(fx.v.signed_sha256, want, 32);
+	fx_done(&fx);
+	/* Signed with another secret of the endpoint: the same key. */
+	snprintf(hdr, sizeof(hdr), "t=1700000000,v1=%s,v1=%s", good, old);
+	fx_run(&fx, &provider_stripe, hdr, NULL, NULL, 1700000000);
+	assert_int_equal(fx.v.have_signed, 1);
+	assert_memory_equal(fx.v.signed_sha256, want, 32);
+	fx_done(&fx);
+	stripe_sig("nope", "1700000000", good, sizeof(good));
+	snprintf(hdr, sizeof(hdr), "t=1700000000,v1=%s", good);
+	fx_run(&fx, &provider_stripe, hdr, NULL, NULL, 1700000000);
+	assert_int_equal(fx.v.have_signed, 0);
+	fx_done(&fx);
+}
+
 static void
 test_reason_texts(void **state)
 {
@@ -1183,6 +1217,7 @@ main(void)
 		cmocka_unit_test(test_sign_known),
 		cmocka_unit_test(test_legacy_sha1),
 		cmocka_unit_test(test_reason_texts),
+		cmocka_unit_test(test_signed_digest),
 		cmocka_unit_test(test_no_scheme_secret_unsigned),
 		cmocka_unit_test(test_tolerance_source),
 		cmocka_unit_test(test_too_many_candidates),
