@@ -154,7 +154,9 @@ ok "no delivery id and no secret in the scrape"
 stop_server lighttpd-fcgi
 ENDPOINTS="github:$CGI_DIR/github.fcgi metrics:$CGI_DIR/metrics.fcgi" \
     start_server lighttpd-fcgi "$port"
-"$CTL" send "$base/github" github --id g4 --body-file "$T/g3.json" >/dev/null || fail "send g4"
+# A body of its own: g3's bytes under a new id would be a replay.
+printf '{"ref":"refs/heads/main","after":"g4"}' >"$T/g4.json"
+"$CTL" send "$base/github" github --id g4 --body-file "$T/g4.json" >/dev/null || fail "send g4"
 scrape
 check "webhook_deliveries_total{$g,verdict=\"accepted\"}" 4
 ok "the counters survive a restart of every process"
