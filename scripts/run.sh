@@ -3,7 +3,10 @@
 # 127.0.0.1:${PORT:-8080}, at /hooks/<endpoint>, with www/ as the document
 # root.  The first start writes a demo setup under var/ (config, a random
 # secret per endpoint in a 0600 file, state, logs); later starts keep it.
-# Ctrl-C stops lighttpd, its FastCGI processes and the worker.
+# Ctrl-C stops lighttpd, its FastCGI processes and the worker.  The
+# Prometheus metrics are at /metrics and the delivery console at /console
+# (loopback only: lighttpd listens on 127.0.0.1, and the demo config's
+# console_allow_from names loopback, as there is no login here).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,6 +40,7 @@ if [ ! -f "$CONF" ]; then
 log_dir = $VAR/log
 state_dir = $VAR/state
 require_https = no
+console_allow_from = 127.0.0.1, ::1
 # The worker runs this for every delivery (see README, processing).
 command = WEBHOOK_DEMO_OUT=$VAR/processed.log $ROOT/scripts/demo-command.sh
 workers = 2
@@ -71,6 +75,10 @@ CONF
 	# No secret in it (they are in secrets/): the handlers must read it.
 	chmod 644 "$CONF"
 fi
+# A demo setup from before the console: let loopback in.
+grep -q '^console_allow_from' "$CONF" ||
+	sed -i 's/^require_https = no$/&\nconsole_allow_from = 127.0.0.1, ::1/' \
+	    "$CONF"
 
 # lighttpd runs as the invoking user; as root, lighttpd itself is fine
 # but the handlers would be root too, so they get 'nobody' instead, and
@@ -112,6 +120,22 @@ LIGHTTPD
 		"max-procs" => 2,
 		"bin-environment" => ( "WEBHOOK_CONFIG" => "$CONF",
 		    "WEBHOOK_ENDPOINT" => "$e" ),
+		"check-local" => "disable",
+	)) )
+}
+LIGHTTPD
+	done
+	# The operators' programs: one process each is plenty.
+	for p in metrics console; do
+		cat <<LIGHTTPD
+\$HTTP["url"] == "/$p" {
+	fastcgi.server = ( "/$p" => ((
+		"socket" => "$VAR/run/$p.sock",
+		"bin-path" => "$BUILD/cgi-bin/$p.fcgi",
+		"max-procs" => 1,
+		"bin-environment" => ( "WEBHOOK_CONFIG" => "$CONF",
+		    "WEBHOOK_CTL" => "$BUILD/bin/webhookctl",
+		    "WEBHOOK_CONSOLE_ASSETS" => "$ROOT/www/console" ),
 		"check-local" => "disable",
 	)) )
 }
@@ -163,5 +187,7 @@ for e in $ENDPOINTS; do
 	fi
 done
 echo
+echo "metrics: http://127.0.0.1:$PORT/metrics  (Prometheus text format)"
+echo "console: http://127.0.0.1:$PORT/console  (loopback only)"
 echo "Follow the deliveries: tail -f $VAR/log/*.log | jq ."
 wait

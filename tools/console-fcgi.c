@@ -483,7 +483,8 @@ each_line_reverse(struct page *pg, int (*fn)(void *, const struct json_doc *),
 				return;
 			}
 			json_doc_free(doc);
-		}
+		} else if (end > p)
+			log_debug("a record that is not JSON: %s", err);
 		end = p;
 	}
 }

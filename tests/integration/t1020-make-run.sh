@@ -126,6 +126,16 @@ if [ -x "$BUILD_DIR/bin/webhook-worker" ]; then
 	    "$(ps -o user= -p "$(pgrep -f -s "$RUN_PID" webhook-worker)")" \
 	    "as root, the worker runs as nobody"
 fi
+# The operators' programs, at the URLs it prints.
+for p in metrics console; do
+	assert_match "$p: http://127.0.0.1:$PORT/$p" "$(cat "$OUT")" \
+	    "run.sh prints the $p URL"
+done
+assert_match 'webhook_deliveries_total\{endpoint="github",verdict="accepted"\} [1-9]' \
+    "$(curl -s "http://127.0.0.1:$PORT/metrics")" "metrics count the delivery"
+id=$(tail -n 1 "$VAR/log/github.log" | jq -r .id)
+assert_match ">$id<" "$(curl -s "http://127.0.0.1:$PORT/console")" \
+    "the console lists the delivery (loopback in console_allow_from)"
 
 # Secrets: 0600 files, none of them in the configuration.
 conf=$VAR/webhooks.conf
