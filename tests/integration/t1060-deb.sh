@@ -10,8 +10,11 @@
 #    GitHub delivery to the installed handler: 200, a ledger row, a log
 #    record; after the packaged logrotate configuration rotates the log,
 #    the next delivery goes to a fresh log with no signal sent;
-#  - `apt-get purge` removes the programs, conffiles, ledger, logs and the
-#    snippet's a2enconf link, keeps what the user made (webhooks.conf,
+#  - lighty-enable-mod enables the lighttpd snippet, and lighttpd -tt
+#    accepts it;
+#  - `apt-get remove` removes the programs and disables both snippets,
+#    keeping conffiles and data; `apt-get purge` then removes the
+#    conffiles, ledger and logs, keeps what the user made (webhooks.conf,
 #    secrets, a file of their own in the state folder), and nothing named
 #    webhook is left anywhere in the copy but those.
 . "$(dirname "$0")/../lib.sh"
@@ -212,7 +215,43 @@ assert_eq "deb-1" "$(in_root cat "$rotated" | jq -r .id)" \
     "the earlier one stays in the rotated file"
 stop_apache
 
-# --- purge ---------------------------------------------------------------
+# lighttpd: the packaged snippet enabled as the README says, and the
+# configuration with it passes lighttpd's own test.
+in_root lighty-enable-mod webhook-fcgi >"$T/lighty.out" 2>&1 ||
+	fail "lighty-enable-mod webhook-fcgi" "$(cat "$T/lighty.out")"
+in_root lighttpd -tt -f /etc/lighttpd/lighttpd.conf >"$T/lighty.out" 2>&1 ||
+	fail "lighttpd -tt with the snippet enabled" "$(cat "$T/lighty.out")"
+ok "lighty-enable-mod webhook-fcgi; lighttpd -tt accepts the configuration"
+
+# nginx, when the package has its snippet: included in a server block of
+# the user's, as the README says, and nginx -t accepts it.
+nginx_site=
+if in_root test -f /etc/nginx/snippets/webhook-fcgi.conf; then
+	nginx_site=/etc/nginx/sites-enabled/webhooks
+	in_root sh -c "printf '%s\n' 'server {' \
+	    '	listen 127.0.0.1:$(free_port);' \
+	    '	include snippets/webhook-fcgi.conf;' '}' >$nginx_site"
+	in_root nginx -t >"$T/nginx.out" 2>&1 ||
+		fail "nginx -t with the snippet included" "$(cat "$T/nginx.out")"
+	ok "nginx -t accepts snippets/webhook-fcgi.conf in a server block"
+fi
+
+# --- remove, then purge ----------------------------------------------------
+
+in_root apt-get remove -y -q webhook-fcgi >"$T/apt-remove.out" 2>&1 ||
+	fail "apt-get remove webhook-fcgi" "$(tail -n 20 "$T/apt-remove.out")"
+in_root test ! -e /usr/lib/cgi-bin/webhook-fcgi/github.fcgi ||
+	fail "github.fcgi is still there after apt-get remove"
+for link in /etc/apache2/conf-enabled/webhook-fcgi.conf \
+    /etc/lighttpd/conf-enabled/50-webhook-fcgi.conf; do
+	in_root test ! -L "$link" ||
+		fail "$link still enabled after apt-get remove"
+done
+in_root test -f /etc/apache2/conf-available/webhook-fcgi.conf ||
+	fail "apt-get remove took the Apache snippet (a conffile)"
+in_root test -f /var/lib/webhook-fcgi/webhooks.db ||
+	fail "apt-get remove took the ledger"
+ok "remove: programs gone, both snippets disabled, conffiles and ledger kept"
 
 in_root apt-get purge -y -q webhook-fcgi >"$T/apt-purge.out" 2>&1 ||
 	fail "apt-get purge webhook-fcgi" "$(tail -n 20 "$T/apt-purge.out")"
@@ -222,18 +261,23 @@ for p in /usr/lib/cgi-bin/webhook-fcgi /usr/bin/webhookctl \
     /etc/webhook-fcgi/webhooks.conf.example /etc/logrotate.d/webhook-fcgi \
     /etc/apache2/conf-available/webhook-fcgi.conf \
     /var/lib/webhook-fcgi/webhooks.db /var/lib/webhook-fcgi/webhooks.db-sync \
+    /etc/lighttpd/conf-available/50-webhook-fcgi.conf \
     /var/log/webhook-fcgi; do
 	in_root test ! -e "$p" || fail "$p is still there after the purge"
 done
-in_root test ! -L /etc/apache2/conf-enabled/webhook-fcgi.conf ||
-	fail "the a2enconf link to the purged snippet is still there"
-ok "the programs, conffiles, ledger, logs and the a2enconf link are gone"
+ok "purge: conffiles, ledger and logs are gone"
 assert_eq "mine" "$(in_root cat /var/lib/webhook-fcgi/notes.txt)" \
     "a file of the user's in /var/lib/webhook-fcgi stays"
 assert_eq "$secret" "$(in_root cat /etc/webhook-fcgi/secrets/github.secret)" \
     "the user's secret stays"
 in_root test -f /etc/webhook-fcgi/webhooks.conf ||
 	fail "the user's webhooks.conf is gone"
+if [ -n "$nginx_site" ]; then
+	assert_match 'still includes' "$(cat "$T/apt-purge.out")" \
+	    "purge warns that nginx still includes the snippet"
+	in_root test -f "$nginx_site" || fail "the user's nginx site is gone"
+	in_root rm "$nginx_site"
+fi
 # Everything the copy changed is in the overlay's upper folder: of it,
 # only the user's files may still be named webhook.
 assert_eq "etc/webhook-fcgi
