@@ -5,7 +5,7 @@
 #    describes no key that does not exist;
 #  - the man pages pass mandoc -Tlint, have the sections STYLE.md asks
 #    for, one per handler, and refer only to pages that exist;
-#  - www/ (lighttpd, Apache), www/examples/webhooks.conf, dist/systemd
+#  - www/ (lighttpd, Apache, nginx), www/examples/webhooks.conf, dist/systemd
 #    name the same endpoints and sockets, and the servers accept the
 #    snippets;
 #  - the shipped lighttpd fastcgi.conf and example webhooks.conf, with
@@ -84,6 +84,10 @@ apache_names() {
 	grep -hoE '^[A-Za-z]+Match "\^/hooks/[^$"]+\$"' "$@" |
 	    sed 's|.*/hooks/||; s|\$"$||' | sort -u
 }
+nginx_names() {
+	grep -hoE '^[[:space:]]*location = /hooks/[^ ]+' "$@" |
+	    sed 's|.*/hooks/||' | sort -u
+}
 sections=$(grep -oE '^\[[^]]+\]' www/examples/webhooks.conf | tr -d '[]' |
     grep -vx global | sort)
 assert_match 'github-acme' "$sections" "the example has [github-acme]"
@@ -96,6 +100,17 @@ for f in www/apache/*.conf; do
 	assert_eq "$sections" "$(apache_names "$f")" \
 	    "$f maps the endpoints of the example configuration"
 done
+assert_eq "$sections" "$(nginx_names www/nginx/webhook-fcgi.conf)" \
+    "www/nginx/webhook-fcgi.conf maps the endpoints of the example configuration"
+# Each location names its own endpoint and socket.
+bad=$(awk '/^[[:space:]]*#/ { next }
+	/location = \/hooks\// { n = $3; sub(/.*\//, "", n) }
+	/set \$webhook_endpoint/ { e = $3; sub(/;$/, "", e) }
+	/fastcgi_pass/ { s = $2; sub(/;$/, "", s)
+		if (e != n || s != "unix:/run/webhook-fcgi/" n ".sock")
+			print n, e, s }' www/nginx/webhook-fcgi.conf)
+assert_eq "" "$bad" \
+    "webhook-fcgi.conf: /hooks/NAME sets NAME and passes to /run/webhook-fcgi/NAME.sock"
 bad=$(grep -E '^ProxyPassMatch' www/apache/proxy-fcgi.conf |
     sed -nE 's#^ProxyPassMatch "\^/hooks/([^$]+)\$" "unix:([^|]+)\|.*#\1 \2#p' |
     awk '$2 != "/run/webhook-fcgi/" $1 ".sock"')
@@ -140,11 +155,18 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 	for u in socket service; do
 		cp "dist/systemd/webhook@.$u" "$T/units/webhook@github-acme.$u"
 	done
+	# With the drop-ins of the docs: HANDLER, and FastCGI over TCP.
+	mkdir "$T/units/webhook@github-acme.service.d" \
+	    "$T/units/webhook@github-acme.socket.d"
+	printf '[Service]\nEnvironment=HANDLER=github\n' \
+	    >"$T/units/webhook@github-acme.service.d/handler.conf"
+	printf '[Socket]\nListenStream=\nListenStream=127.0.0.1:9000\n' \
+	    >"$T/units/webhook@github-acme.socket.d/tcp.conf"
 	out=$(timeout -k 1 20 systemd-analyze verify --man=no \
 	    "$T/units/webhook@github-acme.socket" \
 	    "$T/units/webhook@github-acme.service" 2>&1) ||
 		fail "systemd-analyze verify" "$out"
-	assert_eq "" "$out" "systemd-analyze verify: webhook@.socket, webhook@.service"
+	assert_eq "" "$out" "systemd-analyze verify: webhook@.socket, webhook@.service, TCP and HANDLER drop-ins"
 else
 	echo "# note: no systemd-analyze, dist/systemd not verified"
 fi
