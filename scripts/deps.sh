@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages webhook-fcgi needs, when any is missing.
 # usage: scripts/deps.sh run|check|bench|sdk|deb
 #   run    what `make run` needs: compiler, libraries, lighttpd
-#   check  what `make check` needs on top: Apache, cmocka, fuzzing, tools,
+#   check  what `make check` needs on top: Apache, nginx, Caddy,
+#          systemd's tools, cmocka, fuzzing, tools,
 #          promtool (of prometheus) for the metrics test, chromium for
 #          the console's browser test (tests/browser), what the
 #          package test (t1060) needs to build the package,
@@ -19,8 +20,8 @@ run_pkgs="gcc make pkg-config libc6-dev libfcgi-dev libssl-dev libjson-c-dev
 libsqlite3-dev libinih-dev libcurl4-openssl-dev libseccomp-dev lighttpd
 curl openssl sqlite3 jq"
 check_pkgs="$run_pkgs lighttpd-mod-openssl libcmocka-dev apache2 libapache2-mod-fcgid spawn-fcgi
-clang libclang-rt-14-dev valgrind mandoc iproute2 procps prometheus chromium
-debhelper dpkg-dev fakeroot lintian logrotate"
+nginx caddy systemd clang libclang-rt-14-dev valgrind mandoc iproute2 procps
+prometheus chromium debhelper dpkg-dev fakeroot lintian logrotate"
 bench_pkgs="$check_pkgs wrk webhook python3"
 deb_pkgs="$run_pkgs debhelper dpkg-dev fakeroot lintian"
 
@@ -82,8 +83,9 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
-# Debian starts the packaged web servers; we run our own instances only.
-for svc in apache2 lighttpd webhook; do
+# Debian starts the packaged web servers; we run our own instances only
+# (a fresh machine's nginx or Caddy would hold port 80 otherwise).
+for svc in apache2 lighttpd nginx caddy webhook; do
 	if command -v systemctl >/dev/null 2>&1 &&
 	    systemctl is-active --quiet "$svc" 2>/dev/null; then
 		systemctl stop "$svc" || true
