@@ -5,9 +5,9 @@
 #    describes no key that does not exist;
 #  - the man pages pass mandoc -Tlint, have the sections STYLE.md asks
 #    for, one per handler, and refer only to pages that exist;
-#  - www/ (lighttpd, Apache, nginx), www/examples/webhooks.conf, dist/systemd
-#    name the same endpoints and sockets, and the servers accept the
-#    snippets;
+#  - www/ (lighttpd, Apache, nginx, Caddy), www/examples/webhooks.conf,
+#    dist/systemd name the same endpoints and sockets, and the servers
+#    accept the snippets (nginx and Caddy: t1062, t1071);
 #  - the shipped lighttpd fastcgi.conf and example webhooks.conf, with
 #    only their paths moved under $T, serve signed deliveries over TLS.
 . "$(dirname "$0")/../lib.sh"
@@ -88,6 +88,10 @@ nginx_names() {
 	grep -hoE '^[[:space:]]*location = /hooks/[^ ]+' "$@" |
 	    sed 's|.*/hooks/||' | sort -u
 }
+caddy_names() {
+	grep -hoE '^[[:space:]]*import webhook [^ ]+' "$@" |
+	    awk '{ print $3 }' | sort -u
+}
 sections=$(grep -oE '^\[[^]]+\]' www/examples/webhooks.conf | tr -d '[]' |
     grep -vx global | sort)
 assert_match 'github-acme' "$sections" "the example has [github-acme]"
@@ -102,6 +106,12 @@ for f in www/apache/*.conf; do
 done
 assert_eq "$sections" "$(nginx_names www/nginx/webhook-fcgi.conf)" \
     "www/nginx/webhook-fcgi.conf maps the endpoints of the example configuration"
+assert_eq "$sections" "$(caddy_names www/caddy/Caddyfile)" \
+    "www/caddy/Caddyfile maps the endpoints of the example configuration"
+bad=$(awk '$1 == "import" && $2 == "webhook" &&
+	$4 != "unix//run/webhook-fcgi/" $3 ".sock"' www/caddy/Caddyfile)
+assert_eq "" "$bad" \
+    "Caddyfile: /hooks/NAME goes to /run/webhook-fcgi/NAME.sock"
 # Each location names its own endpoint and socket.
 bad=$(awk '/^[[:space:]]*#/ { next }
 	/location = \/hooks\// { n = $3; sub(/.*\//, "", n) }
@@ -119,7 +129,7 @@ bad=$(grep -E '^ProxyPassMatch' www/apache/proxy-fcgi.conf |
 assert_eq "" "$bad" \
     "proxy-fcgi.conf: /hooks/NAME goes to /run/webhook-fcgi/NAME.sock"
 assert_match '^ListenStream=/run/webhook-fcgi/%i\.sock$' \
-    "$(grep ListenStream dist/systemd/webhook@.socket)" \
+    "$(grep "^ListenStream" dist/systemd/webhook@.socket)" \
     "webhook@.socket listens where proxy-fcgi.conf connects"
 
 # Apache accepts each snippet as it is shipped.
@@ -175,21 +185,13 @@ fi
 
 # Only the paths move: programs to the build, /etc and /var under $T.
 W=$T/www-lighttpd
-server_dir "$W" "$W/run" "$W/www" "$T/log" "$T/state" "$T/secrets"
+server_dir "$W" "$W/run" "$W/www"
 echo "webhook-fcgi docs test" >"$W/www/index.html"
-sed -e "s|/etc/webhook-fcgi/secrets|$T/secrets|" \
-    -e "s|/var/log/webhook-fcgi|$T/log|" \
-    -e "s|/var/lib/webhook-fcgi|$T/state|" \
-    www/examples/webhooks.conf >"$T/webhooks.conf"
+example_config
 sed -e "s|/usr/lib/cgi-bin/webhook-fcgi|$CGI_DIR|" \
     -e "s|/etc/webhook-fcgi/webhooks.conf|$T/webhooks.conf|" \
     -e "s|/run/lighttpd|$W/run|" \
     www/lighttpd/fastcgi.conf >"$W/fastcgi.conf"
-for f in $(sed -n 's/^secret_file = //p' "$T/webhooks.conf"); do
-	openssl rand -hex 20 >"$f"
-	chmod 600 "$f"
-	[ "$(id -u)" != 0 ] || chown "$(server_user)" "$f"
-done
 if [ -x "$BUILD_DIR/bin/webhookctl" ]; then
 	rc=0
 	out=$(timeout -k 1 20 "$BUILD_DIR/bin/webhookctl" -c "$T/webhooks.conf" \
@@ -242,7 +244,6 @@ deliver() {
 		assert_eq 1 "$(rows "$1" "$id")" "$1: $4 stored"
 	fi
 }
-S=$T/secrets
 deliver github-acme "$S/github-acme.secret" 200 "its own secret"
 deliver github-widgets "$S/github-widgets.secret" 200 "the current secret"
 deliver github-widgets "$S/github-widgets.next.secret" 200 "the next secret"

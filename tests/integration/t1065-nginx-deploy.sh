@@ -25,18 +25,9 @@ cd "$ROOT"
 
 N=$T/nginx
 R=$T/run
-S=$T/secrets
-server_dir "$N" "$N/www" "$N/tmp" "$R" "$T/log" "$T/state" "$S"
+server_dir "$N" "$N/www" "$N/tmp" "$R"
 echo "webhook-fcgi nginx test" >"$N/www/index.html"
-sed -e "s|/etc/webhook-fcgi/secrets|$S|" \
-    -e "s|/var/log/webhook-fcgi|$T/log|" \
-    -e "s|/var/lib/webhook-fcgi|$T/state|" \
-    www/examples/webhooks.conf >"$T/webhooks.conf"
-for f in $(sed -n 's/^secret_file = //p' "$T/webhooks.conf"); do
-	openssl rand -hex 20 >"$f"
-	chmod 600 "$f"
-	[ "$(id -u)" != 0 ] || chown "$(server_user)" "$f"
-done
+example_config
 stripe_port=$(free_port)
 zendesk_port=$(free_port)
 port=$(free_port)
@@ -172,15 +163,17 @@ spawn_start() {
 	shift 2
 	[ "$(id -u)" != 0 ] || who=(-u "$(server_user)" -g "$(server_group)")
 	server_dir "$T/spawn-$ep"
-	spawn_bg "spawn-$ep" env WEBHOOK_ENDPOINT="$ep" \
-	    WEBHOOK_CONFIG="$T/webhooks.conf" spawn-fcgi -n "$@" "${who[@]}" \
+	spawn_bg "spawn-$ep" env -u WEBHOOK_CONFIG WEBHOOK_ENDPOINT="$ep" \
+	    ${CFG:+WEBHOOK_CONFIG="$CFG"} spawn-fcgi -n "$@" "${who[@]}" \
 	    -- "$CGI_DIR/$prog.fcgi"
 }
 owner=()
 [ "$(id -u)" != 0 ] ||
 	owner=(-U "$(server_user)" -G "$(server_group)")
-spawn_start slack slack -s "$R/slack.sock" -M 0660 "${owner[@]}"
-spawn_start zendesk zendesk -a 127.0.0.1 -p "$zendesk_port"
+CFG=$T/webhooks.conf spawn_start slack slack -s "$R/slack.sock" -M 0660 \
+    "${owner[@]}"
+# zendesk without WEBHOOK_CONFIG: nginx's fastcgi_param names the file.
+CFG= spawn_start zendesk zendesk -a 127.0.0.1 -p "$zendesk_port"
 
 spawn_bg nginx nginx -p "$N/" -e "$N/error.log" -c "$N/nginx.conf"
 for i in $(seq 1 100); do
@@ -200,19 +193,7 @@ assert_eq systemd-socket- "$(comm "$unit_pid")" \
 
 # deliver ENDPOINT PROVIDER WANT WHAT: a signed delivery over HTTPS.
 deliver() {
-	local ep=$1 p=$2 id="nginx-$1-$RANDOM"
-
-	make_body "$p" "$id" "$T/body"
-	sign "$p" "$T/body" "$(cat "$S/$ep.secret")" "$id"
-	code=$(post "https://127.0.0.1:$port/hooks/$ep" "$T/body" "${H[@]}")
-	assert_eq "$3" "$code" "$ep: $4 answers $3"
-	if [ "$3" = 200 ]; then
-		assert_eq 1 "$(rows "$ep" "$(ledger_id "$p" "$id")")" \
-		    "$ep: $4 stored"
-		# require_https = yes in the example: HTTPS=on got there.
-		assert_eq accepted "$(last_log "$ep" verdict)" \
-		    "$ep: $4 logged accepted"
-	fi
+	example_deliver "https://127.0.0.1:$port" "$@"
 }
 deliver github github 200 "unit, unix socket"
 assert_eq github.fcgi "$(comm "$unit_pid")" \
@@ -236,7 +217,7 @@ sign github "$T/body" "$(cat "$S/github-acme.secret")" "nginx-w"
 code=$(post "https://127.0.0.1:$port/hooks/github-widgets" "$T/body" "${H[@]}")
 expect_reject github-widgets 401 'mismatch' "github-acme's secret"
 deliver slack slack 200 "spawn-fcgi, unix socket"
-deliver zendesk zendesk 200 "spawn-fcgi, TCP"
+deliver zendesk zendesk 200 "spawn-fcgi, TCP, WEBHOOK_CONFIG from nginx"
 
 # Exact locations: a near name is nginx's 404, no handler involved.
 make_body github "nginx-x" "$T/body"
