@@ -7,7 +7,7 @@
 #    for, one per handler, and refer only to pages that exist;
 #  - www/ (lighttpd, Apache, nginx, Caddy), www/examples/webhooks.conf,
 #    dist/systemd name the same endpoints and sockets, and the servers
-#    accept the snippets (nginx and Caddy: t1062, t1071);
+#    accept the snippets (nginx and Caddy: t1065, t1071);
 #  - the shipped lighttpd fastcgi.conf and example webhooks.conf, with
 #    only their paths moved under $T, serve signed deliveries over TLS.
 . "$(dirname "$0")/../lib.sh"
