@@ -11,8 +11,8 @@
  *     tampered variants; tests/unit/test-vectors.c runs them all.
  *  4. man/webhook-<name>.8: headers, keys, examples.
  *  5. www/: when www/examples/webhooks.conf gets a section for it, the
- *     URL mapping in every server snippet: www/lighttpd/*.conf,
- *     www/apache/*.conf, www/nginx/webhook-fcgi.conf (a location) and
+ *     URL mapping in every server snippet: each .conf of www/lighttpd
+ *     and www/apache, www/nginx/webhook-fcgi.conf (a location) and
  *     www/caddy/Caddyfile (an import line); t1040 checks they agree.
  *  6. README.md: a row in the providers table.
  *  7. tools/samples/<name>/: sample events for webhookctl send.
