@@ -55,11 +55,12 @@ enum part_kind {
 	PART_LITERAL,	/* text */
 	PART_TIMESTAMP,	/* the timestamp exactly as sent */
 	PART_BODY,	/* the raw body */
+	PART_HEADER,	/* a request header's value; text is its name */
 };
 
 struct signed_part {
 	enum part_kind	 kind;
-	const char	*text;		/* PART_LITERAL only */
+	const char	*text;		/* PART_LITERAL, PART_HEADER */
 };
 
 #define SCHEME_MAX_PARTS	6
@@ -142,5 +143,6 @@ extern const struct provider provider_dropbox;
 extern const struct provider provider_zoom;
 extern const struct provider provider_discord;
 extern const struct provider provider_sendgrid;
+extern const struct provider provider_twitch;
 
 #endif /* PROVIDER_H */

@@ -139,6 +139,31 @@ delivery_digest_id(struct delivery *d, const char *p, size_t len)
 }
 
 int
+delivery_echo(struct delivery *d, const char *p, size_t len)
+{
+	size_t	 i;
+
+	if (len == 0 || len > LIMIT_CHALLENGE) {
+		d->reason = "challenge empty or longer than LIMIT_CHALLENGE"
+		    " (1024 bytes)";
+		return -1;
+	}
+	for (i = 0; i < len; i++)
+		if ((unsigned char)p[i] < 0x21 || (unsigned char)p[i] > 0x7e) {
+			d->reason = "challenge is not printable ASCII";
+			return -1;
+		}
+	buf_reset(&d->hs_body);
+	if (buf_add(&d->hs_body, p, len) == -1)
+		return -1;
+	d->handshake = 1;
+	d->hs_status = 200;
+	d->hs_type = "text/plain";
+	d->hs_extra = "X-Content-Type-Options: nosniff\r\n";
+	return 0;
+}
+
+int
 delivery_mac_hex(const struct delivery *d, const char *p, size_t len,
     struct buf *out)
 {
@@ -343,7 +368,7 @@ answer_get(struct server *s, struct site *site)
 	const char			*uri = s->req.uri;
 	struct delivery			*d = &s->d;
 	struct buf			 v;
-	size_t				 i, ulen = strlen(uri);
+	size_t				 ulen = strlen(uri);
 
 	buf_init(&v, LIMIT_CHALLENGE + 1);
 	if (g->mode != NULL && (parse_query_field(uri, ulen, g->mode,
@@ -368,29 +393,18 @@ answer_get(struct server *s, struct site *site)
 		goto out;
 	}
 	buf_reset(&v);
-	if (parse_query_field(uri, ulen, g->challenge, &v) != 1 ||
-	    v.len == 0) {
+	if (parse_query_field(uri, ulen, g->challenge, &v) != 1) {
 		outcome_set(&s->out, 400, "rejected", NULL);
-		buf_printf(&s->out.reason, "handshake refused: %s is empty,"
-		    " badly encoded or longer than %d bytes", g->challenge,
+		buf_printf(&s->out.reason, "handshake refused: %s is badly"
+		    " encoded or longer than %d bytes", g->challenge,
 		    LIMIT_CHALLENGE);
 		goto out;
 	}
-	/* Echoed text: printable ASCII only, so it cannot smuggle markup
-	 * sniffing or a second line into anything downstream. */
-	for (i = 0; i < v.len; i++)
-		if ((unsigned char)v.data[i] < 0x21 ||
-		    (unsigned char)v.data[i] > 0x7e) {
-			outcome_set(&s->out, 400, "rejected", NULL);
-			buf_printf(&s->out.reason, "handshake refused: %s is"
-			    " not printable ASCII", g->challenge);
-			goto out;
-		}
-	d->handshake = 1;
-	d->hs_status = 200;
-	d->hs_type = "text/plain";
-	d->hs_extra = "X-Content-Type-Options: nosniff\r\n";
-	buf_add(&d->hs_body, v.data, v.len);
+	if (delivery_echo(d, v.data, v.len) == -1) {
+		outcome_set(&s->out, 400, "rejected", "handshake refused: ");
+		buf_adds(&s->out.reason, d->reason);
+		goto out;
+	}
 	outcome_set(&s->out, 200, "accepted", "handshake answered, not"
 	    " queued");
 out:

@@ -49,6 +49,15 @@ const struct json_doc	*delivery_json(struct delivery *);
 int	delivery_digest_id(struct delivery *, const char *, size_t);
 
 /*
+ * Answers the request with bytes echoed as text/plain (Dropbox's, Meta's
+ * and Twitch's challenges), with X-Content-Type-Options: nosniff.
+ * Returns 0, or -1 with the reason set when they are empty, longer than
+ * LIMIT_CHALLENGE or not printable ASCII: an echo must not carry markup
+ * sniffing or a line break anywhere.
+ */
+int	delivery_echo(struct delivery *, const char *, size_t);
+
+/*
  * Appends the hex HMAC-SHA256 of bytes under the secret that verified
  * the request (Zoom's encryptedToken).  Returns 0, or -1 when there is
  * no such secret or the crypto library fails.

@@ -145,11 +145,31 @@ read_time(enum ts_format fmt, const char *s, size_t len, time_t *t)
 	return -1;
 }
 
+/* The header of that name among hdrs, case-insensitively, or NULL. */
+static const struct header *
+find_header(const struct header *hdrs, size_t nhdrs, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < nhdrs; i++)
+		if (strcasecmp(hdrs[i].name, name) == 0)
+			return &hdrs[i];
+	return NULL;
+}
+
+/*
+ * The signed parts; a PART_HEADER takes its value from hdrs.  Returns
+ * the number of parts, or 0 when a header the scheme signs is absent
+ * (*missing names it).
+ */
 static size_t
 payload(const struct scheme *sc, const char *ts, size_t tslen,
-    const char *body, size_t bodylen, struct hmac_part *parts, size_t *total)
+    const struct header *hdrs, size_t nhdrs, const char *body,
+    size_t bodylen, struct hmac_part *parts, size_t *total,
+    const char **missing)
 {
 	const struct signed_part	*sp;
+	const struct header		*h;
 	size_t				 n = 0;
 
 	*total = 0;
@@ -163,6 +183,14 @@ payload(const struct scheme *sc, const char *ts, size_t tslen,
 		case PART_TIMESTAMP:
 			parts[n].data = ts != NULL ? ts : "";
 			parts[n].len = ts != NULL ? tslen : 0;
+			break;
+		case PART_HEADER:
+			if ((h = find_header(hdrs, nhdrs, sp->text)) == NULL) {
+				*missing = sp->text;
+				return 0;
+			}
+			parts[n].data = h->value;
+			parts[n].len = h->len;
 			break;
 		default:
 			parts[n].data = body;
@@ -273,6 +301,23 @@ repeated(const struct request *req, const char *name)
 	return n > 1;
 }
 
+/* A header the scheme signs, sent more than once: which one counts? */
+static int
+repeated_part(const struct scheme *sc, const struct request *req,
+    const char **which)
+{
+	const struct signed_part	*sp;
+	size_t				 n;
+
+	for (sp = sc->payload, n = 0; n < SCHEME_MAX_PARTS &&
+	    sp->kind != PART_END; sp++, n++)
+		if (sp->kind == PART_HEADER && repeated(req, sp->text)) {
+			*which = sp->text;
+			return 1;
+		}
+	return 0;
+}
+
 static int
 check(const struct scheme *sc, long tolerance, const struct endpoint *ep,
     const struct request *req, const struct header *h, time_t now,
@@ -281,7 +326,7 @@ check(const struct scheme *sc, long tolerance, const struct endpoint *ep,
 	struct candidates	 c;
 	struct hmac_part	 parts[SCHEME_MAX_PARTS];
 	const struct header	*th;
-	const char		*ts = NULL;
+	const char		*ts = NULL, *missing = NULL;
 	size_t			 tslen = 0, nparts;
 	time_t			 t;
 
@@ -315,8 +360,14 @@ check(const struct scheme *sc, long tolerance, const struct endpoint *ep,
 		v->have_skew = 1;
 		v->skew = (long long)now - (long long)t;
 	}
-	nparts = payload(sc, ts, tslen, req->body.data, req->body.len, parts,
-	    &v->signed_len);
+	if ((nparts = payload(sc, ts, tslen, req->headers, req->nheaders,
+	    req->body.data, req->body.len, parts, &v->signed_len,
+	    &missing)) == 0)
+		return set(v, VERDICT_MALFORMED_SIGNATURE, missing,
+		    "absent, and the signature covers it");
+	if (repeated_part(sc, req, &missing))
+		return set(v, VERDICT_MALFORMED_SIGNATURE, missing,
+		    "sent more than once");
 	if (match(sc, ep, parts, nparts, &c, v) == -1)
 		return set(v, VERDICT_ERROR, NULL, sc->pk != HMAC_PK_NONE ?
 		    "signature verification failed" :
@@ -558,8 +609,18 @@ int
 verify_sign(const struct scheme *sc, const char *secret, size_t secretlen,
     const char *ts, const char *body, size_t bodylen, struct buf *out)
 {
+	return verify_sign_headers(sc, secret, secretlen, ts, NULL, 0, body,
+	    bodylen, out);
+}
+
+int
+verify_sign_headers(const struct scheme *sc, const char *secret,
+    size_t secretlen, const char *ts, const struct header *hdrs,
+    size_t nhdrs, const char *body, size_t bodylen, struct buf *out)
+{
 	struct hmac_part	 parts[SCHEME_MAX_PARTS];
 	unsigned char		 mac[SIG_MAX];
+	const char		*missing = NULL;
 	size_t			 nparts, total, maclen = hmac_size(sc->alg);
 	int			 rc;
 
@@ -569,8 +630,9 @@ verify_sign(const struct scheme *sc, const char *secret, size_t secretlen,
 		    buf_addc(out, '\n') == -1 ? -1 : 0;
 	if (sc->format == SIG_NONE || sc->header == NULL)
 		return -1;
-	nparts = payload(sc, ts, ts != NULL ? strlen(ts) : 0, body, bodylen,
-	    parts, &total);
+	if ((nparts = payload(sc, ts, ts != NULL ? strlen(ts) : 0, hdrs,
+	    nhdrs, body, bodylen, parts, &total, &missing)) == 0)
+		return -1;
 	if (sc->pk != HMAC_PK_NONE) {
 		if (hmac_pk_sign(sc->pk, secret, secretlen, parts, nparts, mac,
 		    &maclen) == -1)

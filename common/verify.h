@@ -96,5 +96,13 @@ int	verify_encode(enum sig_encoding, const unsigned char *, size_t,
 int	verify_sign(const struct scheme *, const char *secret, size_t,
 	    const char *ts, const char *body, size_t bodylen,
 	    struct buf *out);
+/*
+ * As verify_sign, for schemes that also sign request headers
+ * (PART_HEADER, Twitch's message id): their values are taken from hdrs.
+ * Fails when one of them is not there.
+ */
+int	verify_sign_headers(const struct scheme *, const char *secret,
+	    size_t, const char *ts, const struct header *hdrs, size_t nhdrs,
+	    const char *body, size_t bodylen, struct buf *out);
 
 #endif /* VERIFY_H */

@@ -188,9 +188,10 @@ expected(const struct explain *x, size_t s, struct buf *out)
 	buf_init(&lines, 64 * 1024);
 	snprintf(ts, sizeof(ts), "%.*s", (int)x->tslen, x->ts != NULL ?
 	    x->ts : "");
-	if (verify_sign(&x->sc, x->ep->secrets[s].data, x->ep->secrets[s].len,
-	    x->ts != NULL ? ts : NULL, x->r.req.body.data, x->r.req.body.len,
-	    &lines) == 0 && (p = strchr(lines.data, ':')) != NULL &&
+	if (verify_sign_headers(&x->sc, x->ep->secrets[s].data,
+	    x->ep->secrets[s].len, x->ts != NULL ? ts : NULL,
+	    x->r.req.headers, x->r.req.nheaders, x->r.req.body.data,
+	    x->r.req.body.len, &lines) == 0 && (p = strchr(lines.data, ':')) != NULL &&
 	    (nl = strchr(p, '\n')) != NULL) {
 		p += 2;
 		/* Stripe's "t=...,v1=...": keep the signature item. */

@@ -42,7 +42,8 @@ static const char help[] =
     "  --event E        the event; picks the sample of that name too\n"
     "  --sample NAME    the sample (default: push, payment_intent.succeeded,"
     "\n                   app_mention, ticket.created, temperature.alert,\n"
-    "                   messages, list_folder, meeting.started)\n"
+    "                   messages, list_folder, meeting.started,\n"
+    "                   channel.follow)\n"
     "  --body-file F    send the bytes of F ('-': standard input) instead\n"
     "  --id ID          the delivery id (default: a fresh one)\n"
     "  --content-type T the Content-Type (default: from the sample)\n"
@@ -86,6 +87,7 @@ default_sample(const struct provider *p)
 		{ "zoom", "meeting.started" },
 		{ "discord", "APPLICATION_COMMAND" },
 		{ "sendgrid", "delivered" },
+		{ "twitch", "channel.follow" },
 	};
 	size_t	 i;
 

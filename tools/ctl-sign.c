@@ -166,13 +166,20 @@ ctl_sign_headers(const struct ctl_signer *s, const char *body, size_t len,
     const char *content_type, const char *ts, const char *id,
     const char *event, struct buf *out)
 {
+	struct header	 idh;
 	const char	*h;
 
 	if (content_type != NULL &&
 	    buf_printf(out, "Content-Type: %s\n", content_type) == -1)
 		return -1;
-	if (verify_sign(&s->sc, s->secret, s->secretlen, ts, body, len,
-	    out) == -1)
+	/* Twitch signs its message id header: the id sent is the one signed. */
+	memset(&idh, 0, sizeof(idh));
+	if ((idh.name = ctl_id_header(s)) != NULL && id != NULL) {
+		idh.value = id;
+		idh.len = strlen(id);
+	}
+	if (verify_sign_headers(&s->sc, s->secret, s->secretlen, ts,
+	    &idh, idh.value != NULL ? 1 : 0, body, len, out) == -1)
 		return -1;
 	/* GitHub sends its SHA-1 header too, unless the scheme was changed. */
 	if (s->p->legacy.header != NULL &&

@@ -91,6 +91,7 @@ static const struct provider *const providers[] = {
 	&provider_zoom,
 	&provider_discord,
 	&provider_sendgrid,
+	&provider_twitch,
 };
 
 #define NPROVIDERS	(sizeof(providers) / sizeof(providers[0]))

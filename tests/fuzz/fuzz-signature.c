@@ -2,10 +2,13 @@
  * fuzz-signature: each provider's signature header, through the real
  * descriptors (handlers/<name>.c) and verify.c: prefixes, Stripe's t=/v1=
  * items, hex and base64, timestamps in every format, the legacy SHA-1
- * header, the generic receiver's schemes and shared token.
+ * header, the generic receiver's schemes and shared token, and Meta,
+ * Dropbox, Zoom and Twitch (whose signature covers a header too: its
+ * message id, always "msg-1" here).
  *
  * Input, lines ending in '\n', the last field taking the rest:
- *   variant   its first byte: '0'-'8' pick an endpoint below (others mod 9)
+ *   variant   its first byte: '0'-'9' pick an endpoint below (others
+ *             mod 13: 'J'-'L' are 10-12)
  *   now       Unix seconds of the verifier's clock
  *   secret    the endpoint's first secret (a second, "old", is tried too)
  *   signature the signature header's value (any byte); absent when empty
@@ -31,7 +34,10 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-#define NVARIANTS	9
+#define NVARIANTS	13
+
+/* The value of every header a scheme signs besides its own. */
+#define SIGNED_HEADER	"msg-1"
 
 /* Splits off the next line; the last field takes the rest. */
 static const char *
@@ -80,6 +86,14 @@ variant(int v, struct endpoint *ep)
 	case 7:
 		ep->token_header = "X-Token";
 		return &provider_iot;
+	case 9:
+		return &provider_twitch;
+	case 10:
+		return &provider_meta;
+	case 11:
+		return &provider_dropbox;
+	case 12:
+		return &provider_zoom;
 	default:
 		ep->signature_header = "X-Sig";
 		ep->algorithm = "sha512";
@@ -131,9 +145,11 @@ check_genuine(const struct scheme *sc, const struct endpoint *ep,
 	for (sp = sc->payload; n < SCHEME_MAX_PARTS && sp->kind != PART_END;
 	    sp++, n++) {
 		parts[n].data = sp->kind == PART_LITERAL ? sp->text :
-		    sp->kind == PART_TIMESTAMP ? ts : body;
+		    sp->kind == PART_TIMESTAMP ? ts :
+		    sp->kind == PART_HEADER ? SIGNED_HEADER : body;
 		parts[n].len = sp->kind == PART_LITERAL ? strlen(sp->text) :
-		    sp->kind == PART_TIMESTAMP ? tslen : bodylen;
+		    sp->kind == PART_TIMESTAMP ? tslen :
+		    sp->kind == PART_HEADER ? strlen(SIGNED_HEADER) : bodylen;
 	}
 	buf_init(&enc, 4 * HMAC_MAX);
 	if (hmac_compute(sc->alg, s->data, s->len, parts, n, mac) == -1 ||
@@ -201,7 +217,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f = field(&in, end, &len, 0);
 	if (len < 1)
 		return 0;
-	sel = f[0] >= '0' && f[0] <= '9' ? f[0] - '0' : (unsigned char)f[0];
+	sel = f[0] >= '0' && f[0] <= '9' ? f[0] - '0' : f[0] >= 'J' &&
+	    f[0] <= 'L' ? f[0] - 'J' + 10 : (unsigned char)f[0];
 	memset(&ep, 0, sizeof(ep));
 	p = variant(sel % NVARIANTS, &ep);
 	f = field(&in, end, &len, 0);
@@ -240,6 +257,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		req.headers[req.nheaders].value = copy[2];
 		req.headers[req.nheaders++].len = strlen(copy[2]);
 	}
+	for (i = 0; i < SCHEME_MAX_PARTS && sc.payload[i].kind != PART_END;
+	    i++)
+		if (sc.payload[i].kind == PART_HEADER) {
+			req.headers[req.nheaders].name = sc.payload[i].text;
+			req.headers[req.nheaders].value = SIGNED_HEADER;
+			req.headers[req.nheaders++].len =
+			    strlen(SIGNED_HEADER);
+		}
 	req.body.data = (char *)(uintptr_t)body;
 	req.body.len = bodylen;
 	rc = verify_request(p, &sc, &ep, &req, (time_t)now, &v);

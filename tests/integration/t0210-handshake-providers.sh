@@ -9,11 +9,12 @@
 . "$(dirname "$0")/../contract.sh"
 t_init handshake-providers
 
-HS_PROVIDERS="meta dropbox zoom"
+HS_PROVIDERS="meta dropbox zoom twitch"
 META_SECRET=meta-app-secret-5f3c
 META_TOKEN=meatyhamhock-$$-$RANDOM
 DROPBOX_SECRET=dropbox-app-secret-91ab
 ZOOM_SECRET=zoom-secret-token-7d2e
+TWITCH_SECRET=twitch-eventsub-secret-4f1a
 
 server_dir "$T/log" "$T/state"
 cat >"$T/webhooks.conf" <<CONF
@@ -39,6 +40,10 @@ secret = $DROPBOX_SECRET
 provider = zoom
 secret = zoom-old-token
 secret = $ZOOM_SECRET
+
+[twitch]
+provider = twitch
+secret = $TWITCH_SECRET
 CONF
 export WEBHOOK_CONFIG=$T/webhooks.conf
 
@@ -244,6 +249,66 @@ code=$(post "$base/zoom" "$T/uv2.json" "${H[@]}")
 expect_reject zoom 400 'plainToken' "url_validation without plainToken"
 assert_eq "$n" "$(all_rows zoom)" "zoom: no handshake stored"
 
+# --- twitch -----------------------------------------------------------
+# twitch_sign FILE SECRET ID TYPE [TS]: sets H as Twitch signs FILE.
+twitch_sign() {
+	local ts=${5:-$(date -u +%Y-%m-%dT%H:%M:%S.123456789Z)} mac
+
+	mac=$({ printf '%s%s' "$3" "$ts"; cat "$1"; } | hmac_hex sha256 "$2")
+	H=(-H 'Content-Type: application/json'
+	    -H "Twitch-Eventsub-Message-Id: $3"
+	    -H "Twitch-Eventsub-Message-Retry: 0"
+	    -H "Twitch-Eventsub-Message-Type: $4"
+	    -H "Twitch-Eventsub-Message-Signature: sha256=$mac"
+	    -H "Twitch-Eventsub-Message-Timestamp: $ts"
+	    -H 'Twitch-Eventsub-Subscription-Type: channel.follow'
+	    -H 'Twitch-Eventsub-Subscription-Version: 2')
+}
+b=$T/twitch.json
+id=befa7b53-d79d-478f-86b9-$$$RANDOM
+printf '{"subscription":{"id":"f1c2a387-161a-49f9-a165-0f21d7a4e1c4","type":"channel.follow","version":"2","status":"enabled","cost":0},"event":{"user_id":"1234","user_login":"cool_user","broadcaster_user_id":"1337"}}' >"$b"
+twitch_sign "$b" "$TWITCH_SECRET" "$id" notification
+accept_twice twitch "$b" "$id" "${H[@]}"
+assert_eq channel.follow "$(last_log twitch event)" \
+    "twitch: the event is the subscription type"
+{ cat "$b"; printf ' '; } >"$T/tampered"
+code=$(post "$base/twitch" "$T/tampered" "${H[@]}")
+expect_reject twitch 401 'mismatch' "tampered body"
+# The same signed body under a new message id: the id is signed.
+h2=("${H[@]/Twitch-Eventsub-Message-Id: $id/Twitch-Eventsub-Message-Id: $id-2}")
+code=$(post "$base/twitch" "$b" "${h2[@]}")
+expect_reject twitch 401 'mismatch' "replay under a new message id"
+twitch_sign "$b" wrong-secret-0123456789 "$id-w" notification
+code=$(post "$base/twitch" "$b" "${H[@]}")
+expect_reject twitch 401 'mismatch' "wrong secret"
+twitch_sign "$b" "$TWITCH_SECRET" "$id-s" notification \
+    "$(date -u -d @$(($(date +%s) - 660)) +%Y-%m-%dT%H:%M:%S.5Z)"
+code=$(post "$base/twitch" "$b" "${H[@]}")
+expect_reject twitch 401 'outside tolerance.*600 s.*valid' \
+    "message 11 minutes old"
+
+# webhook_callback_verification: the raw challenge, once verified.
+n=$(all_rows twitch)
+printf '{"challenge":"pogchamp-kappa-360noscope-vohiyo","subscription":{"id":"f1c2a387","status":"webhook_callback_verification_pending","type":"channel.follow","version":"1"}}' >"$T/tv.json"
+twitch_sign "$T/tv.json" "$TWITCH_SECRET" "v-$id" webhook_callback_verification
+code=$(post "$base/twitch" "$T/tv.json" "${H[@]}")
+handshake_ok twitch pogchamp-kappa-360noscope-vohiyo text/plain
+assert_eq "$n" "$(all_rows twitch)" "twitch: the verification stored nothing"
+twitch_sign "$T/tv.json" wrong-secret-0123456789 "v2-$id" \
+    webhook_callback_verification
+code=$(post "$base/twitch" "$T/tv.json" "${H[@]}")
+expect_reject twitch 401 'mismatch' "verification signed wrongly"
+assert_eq 0 "$(grep -c pogchamp "$T/resp.body")" \
+    "twitch: no challenge echoed for a forged verification"
+assert_eq "$n" "$(all_rows twitch)" "twitch: no verification stored"
+
+# revocation: queued as its own event.
+printf '{"subscription":{"id":"f1c2a387-%s","status":"authorization_revoked","type":"channel.follow","version":"1"}}' "$$" >"$T/tr.json"
+twitch_sign "$T/tr.json" "$TWITCH_SECRET" "r-$id" revocation
+accept_twice twitch "$T/tr.json" "r-$id" "${H[@]}"
+assert_eq revocation "$(last_log twitch event)" \
+    "twitch: a revocation is queued as event revocation"
+
 # --- webhookctl send knows them --------------------------------------
 CTL=$BUILD_DIR/bin/webhookctl
 for p in $HS_PROVIDERS; do
@@ -256,6 +321,11 @@ out=$("$CTL" send "$base/zoom" zoom --sample endpoint.url_validation)
 want=$(printf qgg8vlvZRS6UYooatFL8Aw | hmac_hex sha256 zoom-old-token)
 assert_match "\"encryptedToken\":\"$want\"" "$out" \
     "zoom: webhookctl send --sample endpoint.url_validation is answered"
+
+out=$("$CTL" send "$base/twitch" twitch \
+    --sample webhook_callback_verification)
+assert_eq pogchamp-kappa-360noscope-vohiyo "$(printf '%s\n' "$out" | tail -n 1)" \
+    "twitch: webhookctl send --sample webhook_callback_verification"
 
 stop_server lighttpd-fcgi
 t_done

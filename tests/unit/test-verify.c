@@ -47,6 +47,7 @@ static const struct {
 	{ "zoom", &provider_zoom },
 	{ "discord", &provider_discord },
 	{ "sendgrid", &provider_sendgrid },
+	{ "twitch", &provider_twitch },
 };
 
 /* Reads a whole file, NUL-terminated; NULL when it cannot. */
@@ -329,8 +330,9 @@ resign_matches(const struct provider *p, const struct scheme *sc,
 
 	request_ts(use, vc->req, ts, sizeof(ts));
 	buf_init(&out, 4096);
-	if (verify_sign(use, s->data, s->len, ts[0] != '\0' ? ts : NULL,
-	    vc->req->body.data, vc->req->body.len, &out) == -1) {
+	if (verify_sign_headers(use, s->data, s->len, ts[0] != '\0' ? ts :
+	    NULL, vc->req->headers, vc->req->nheaders, vc->req->body.data,
+	    vc->req->body.len, &out) == -1) {
 		snprintf(why, whylen, "verify_sign failed");
 		goto out;
 	}

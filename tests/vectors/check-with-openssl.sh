@@ -258,6 +258,25 @@ verify_zoom() {
   echo mismatch
 }
 
+verify_twitch() {
+  has Twitch-Eventsub-Message-Signature || { echo missing_signature; return; }
+  has Twitch-Eventsub-Message-Timestamp || { echo missing_timestamp; return; }
+  local s ts ep w want id
+  s=$(get Twitch-Eventsub-Message-Signature); ts=$(get Twitch-Eventsub-Message-Timestamp)
+  [[ $s == sha256=* ]] && is_hex "${s#sha256=}" 32 || { echo malformed_signature; return; }
+  [[ $ts =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z$ ]] &&
+    ep=$(date -u -d "${ts%%.*}${ts##*[0-9]}" +%s 2>/dev/null) || { echo malformed_timestamp; return; }
+  has Twitch-Eventsub-Message-Id || { echo malformed_signature; return; }
+  id=$(get Twitch-Eventsub-Message-Id)
+  w=$(window "$ep"); [[ -n $w ]] && { echo "$w"; return; }
+  msg "$id$ts"                            # message id + timestamp + body
+  for k in "${SECRETS[@]}"; do
+    want=$(mac_hex sha256 "$k" "$TMP/msg")
+    [[ ${s#sha256=} == "$want" ]] && { COMPUTED="sha256=$want"; echo ok; return; }
+  done
+  echo mismatch
+}
+
 # --- main -------------------------------------------------------------------------------
 for req in "$DIR"/*/*.req; do
   [[ -e $req ]] || continue
