@@ -18,10 +18,10 @@ BUILD    ?= build
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
-PKGS      = fcgi libcrypto json-c sqlite3 inih libseccomp
+PKGS      = fcgi libcrypto json-c sqlite3 inih libseccomp libnats
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
-	echo -lfcgi -lcrypto -ljson-c -lsqlite3 -linih -lseccomp)
+	echo -lfcgi -lcrypto -ljson-c -lsqlite3 -linih -lseccomp -lnats)
 WARN      = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 	-Wshadow -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Wwrite-strings
 HARDEN    = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
@@ -29,8 +29,8 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -DVERSION='"$(VERSION)"' $(WARN) \
 	$(HARDEN) $(CFLAGS) $(SANITIZE) -iquote common $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS) $(SANITIZE)
 
-COMMON    = buf config counters dlog hmac json ledger log parse redact request \
-	respond sandbox send serve spawn verify
+COMMON    = buf config counters dlog hmac jetstream json ledger log parse \
+	redact request respond sandbox send serve spawn store verify
 # Every handlers/<name>.c is a provider: adding one needs no edit here.
 HANDLERS  = $(sort $(basename $(notdir $(wildcard handlers/*.c))))
 UNITS     = buf parse json hmac config verify dlog ledger redact
@@ -81,7 +81,7 @@ $(LIB): $(LIB_OBJS)
 # security update of those libraries.  FastCGI gains nothing from it.
 ifeq ($(STATIC_LIBS),1)
 HANDLER_LIBS = -Wl,-Bstatic -lfcgi -lcrypto -ljson-c -lsqlite3 -linih \
-	-lseccomp -Wl,-Bdynamic -lm -pthread -ldl
+	-lseccomp -Wl,-Bdynamic -lnats -lm -pthread -ldl
 else
 HANDLER_LIBS = $(PKG_LIBS)
 endif

@@ -132,6 +132,18 @@ static const struct key keys[] = {
 	    MAX_KEEP_DONE, NULL, 1 },
 	{ "dedupe_window", KT_SECONDS, OFF(dedupe_window), MIN_DEDUPE_WINDOW,
 	    MAX_DEDUPE_WINDOW, NULL, 1 },
+	{ "store", KT_CHOICE, OFF(store), 0, 0, "sqlite|nats", 1 },
+	{ "nats_url", KT_STRING, OFF(nats_url), 0, 0, NULL, 1 },
+	{ "nats_stream", KT_STRING, OFF(nats_stream), 0, 0, NULL, 1 },
+	{ "nats_replicas", KT_NUMBER, OFF(nats_replicas), MIN_NATS_REPLICAS,
+	    MAX_NATS_REPLICAS, NULL, 1 },
+	{ "nats_creds", KT_STRING, OFF(nats_creds), 0, 0, NULL, 1 },
+	{ "nats_user", KT_STRING, OFF(nats_user), 0, 0, NULL, 1 },
+	{ "nats_password_file", KT_STRING, OFF(nats_password_file), 0, 0,
+	    NULL, 1 },
+	{ "nats_tls_ca", KT_STRING, OFF(nats_tls_ca), 0, 0, NULL, 1 },
+	{ "nats_tls_cert", KT_STRING, OFF(nats_tls_cert), 0, 0, NULL, 1 },
+	{ "nats_tls_key", KT_STRING, OFF(nats_tls_key), 0, 0, NULL, 1 },
 };
 
 static const struct key *
@@ -395,6 +407,9 @@ endpoint_defaults(struct endpoint *ep, const char *name)
 	ep->workers = DEF_WORKERS;
 	ep->keep_done = DEF_KEEP_DONE;
 	ep->dedupe_window = DEF_DEDUPE_WINDOW;
+	ep->store = DEF_STORE;
+	ep->nats_stream = DEF_NATS_STREAM;
+	ep->nats_replicas = DEF_NATS_REPLICAS;
 }
 
 static int
@@ -719,6 +734,33 @@ apply_section(const struct config *cfg, const char *section,
 	return rc;
 }
 
+/* Keys that only make sense together: store = nats needs nats_url. */
+static int
+check_store(const struct config *cfg, const struct endpoint *ep,
+    struct buf *errors)
+{
+	int	 rc = 0;
+
+	if (strcmp(ep->store, "nats") != 0)
+		return 0;
+	if (ep->nats_url == NULL || ep->nats_url[0] == '\0') {
+		add_error(errors, cfg->path, 0, "%s", "store = nats needs"
+		    " nats_url");
+		rc = -1;
+	}
+	if ((ep->nats_user != NULL) != (ep->nats_password_file != NULL)) {
+		add_error(errors, cfg->path, 0, "%s", "nats_user and"
+		    " nats_password_file go together");
+		rc = -1;
+	}
+	if ((ep->nats_tls_cert != NULL) != (ep->nats_tls_key != NULL)) {
+		add_error(errors, cfg->path, 0, "%s", "nats_tls_cert and"
+		    " nats_tls_key go together");
+		rc = -1;
+	}
+	return rc;
+}
+
 int
 config_endpoint(const struct config *cfg, const char *name,
     struct endpoint *ep, struct buf *errors)
@@ -746,6 +788,8 @@ config_endpoint(const struct config *cfg, const char *name,
 		if (apply_section(cfg, name, ep, errors) == -1)
 			rc = -1;
 	}
+	if (rc == 0 && check_store(cfg, ep, errors) == -1)
+		rc = -1;
 	if (rc == -1)
 		config_endpoint_release(ep);
 	return rc;

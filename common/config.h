@@ -100,6 +100,17 @@ struct endpoint {
 	long		 workers;
 	long		 keep_done;
 	long		 dedupe_window;
+	/* Store, [global] only: "sqlite" or "nats" and how to reach it. */
+	const char	*store;
+	const char	*nats_url;	/* comma-separated server URLs */
+	const char	*nats_stream;
+	long		 nats_replicas;
+	const char	*nats_creds;	/* a .creds file */
+	const char	*nats_user;
+	const char	*nats_password_file;
+	const char	*nats_tls_ca;
+	const char	*nats_tls_cert;
+	const char	*nats_tls_key;
 };
 
 /*

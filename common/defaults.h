@@ -59,4 +59,13 @@
 #define MIN_DEDUPE_WINDOW	3600L
 #define MAX_DEDUPE_WINDOW	(3650L * 86400)
 
+/* Store: the SQLite ledger, or a NATS JetStream cluster shared by hosts. */
+#define DEF_STORE		"sqlite"
+#define DEF_NATS_STREAM		"webhooks"
+#define DEF_NATS_REPLICAS	3L
+#define MIN_NATS_REPLICAS	1L
+#define MAX_NATS_REPLICAS	5L
+/* How long a receiver tries to get a PubAck before answering 503. */
+#define DEF_NATS_BUDGET_MS	3000L
+
 #endif /* DEFAULTS_H */

@@ -42,6 +42,7 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <linux/sched.h>	/* CLONE_THREAD, CLONE_VM */
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
@@ -114,6 +115,23 @@ static const char *const allowed_asan[] = {
 };
 #endif
 
+/*
+ * With store = nats, the NATS client (nats.c) keeps a connection to the
+ * cluster from threads of its own and reconnects when a server goes
+ * away: that is new sockets, connect, socket options, send and receive,
+ * and a thread for each reconnect.  These are added only when a handler
+ * asked for them with sandbox_allow_network(), and narrowed below:
+ * sockets only of the Internet families (no raw or netlink sockets),
+ * clone only for threads (never a new process).  The filter is applied
+ * to every thread of the process (TSYNC), the client's included.
+ */
+static const char *const allowed_net[] = {
+	"connect", "sendto", "recvfrom", "sendmsg", "recvmsg", "getsockopt",
+	"set_robust_list", "rseq", "sched_getaffinity", "uname",
+	"epoll_create1", "epoll_ctl", "epoll_wait", "pipe", "pipe2",
+};
+static int	 network;
+
 /* Names of calls an attacker would try, resolved before the filter. */
 static const char *const suspects[] = {
 	"execve", "execveat", "socket", "connect", "bind", "listen",
@@ -179,6 +197,40 @@ on_sigsys(int sig, siginfo_t *si, void *uc)
 	if (write(STDERR_FILENO, msg, (size_t)(p - msg)) == -1)
 		_exit(111);
 	_exit(111);
+}
+
+void
+sandbox_allow_network(void)
+{
+	network = 1;
+}
+
+/* Internet stream sockets, their options, and threads; see above. */
+static int
+allow_network(scmp_filter_ctx ctx)
+{
+	static const int	 families[] = { AF_INET, AF_INET6 };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i], 0)) != 0)
+			return -1;
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 1,
+	    SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET, 0)) != 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 1,
+	    SCMP_A1(SCMP_CMP_EQ, IPPROTO_TCP, 0)) != 0)
+		return -1;
+	/* Threads share the address space; a process would not. */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+	    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD | CLONE_VM,
+	    CLONE_THREAD | CLONE_VM)) != 0)
+		return -1;
+	/* clone3's flags sit behind a pointer: make glibc use clone. */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3),
+	    0) != 0)
+		return -1;
+	return 0;
 }
 
 static int
@@ -274,9 +326,19 @@ sandbox_enter(void)
 	 * libseccomp lacks the attribute and keeps the linear filter.
 	 */
 	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	/* Threads started before the filter (the NATS client's) get it. */
+	if ((saved = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) != 0) {
+		errno = -saved;
+		goto out;
+	}
 	if (allow_list(ctx, allowed, sizeof(allowed) / sizeof(allowed[0])) ==
 	    -1 || allow_guarded(ctx) == -1)
 		goto out;
+	if (network && (allow_list(ctx, allowed_net, sizeof(allowed_net) /
+	    sizeof(allowed_net[0])) == -1 || allow_network(ctx) == -1)) {
+		errno = EINVAL;
+		goto out;
+	}
 #ifdef SANDBOX_ASAN
 	if (allow_list(ctx, allowed_asan,
 	    sizeof(allowed_asan) / sizeof(allowed_asan[0])) == -1)

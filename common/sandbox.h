@@ -14,6 +14,12 @@
  * the process runs with no filter (and maybe without no_new_privs).
  */
 int		 sandbox_enter(void);
+/*
+ * Before sandbox_enter(): also allow what a NATS connection needs to
+ * reconnect by itself (Internet sockets, connect, socket options, send,
+ * receive, threads).  For handlers with store = nats only.
+ */
+void		 sandbox_allow_network(void);
 /* Names what sandbox_enter applies, for --version. */
 const char	*sandbox_describe(void);
 

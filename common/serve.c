@@ -19,7 +19,6 @@
 #include "dlog.h"
 #include "hmac.h"
 #include "json.h"
-#include "ledger.h"
 #include "bounds.h"
 #include "log.h"
 #include "parse.h"
@@ -27,6 +26,7 @@
 #include "respond.h"
 #include "sandbox.h"
 #include "serve.h"
+#include "store.h"
 #include "verify.h"
 
 #ifndef VERSION
@@ -39,7 +39,7 @@ struct site {
 	struct endpoint	 ep;
 	struct scheme	 sc;
 	struct dlog	*log;
-	struct ledger	*ledger;
+	struct store	*store;
 	struct counters	*counters;	/* metrics.fcgi's numbers, or NULL */
 };
 
@@ -241,26 +241,16 @@ fail:
 	return NULL;
 }
 
-/* The ledger is opened on first use and again after a failure. */
-static struct ledger *
-site_ledger(struct site *site, struct buf *why)
+/* The store is opened on first use and again after a failure. */
+static struct store *
+site_store(struct site *site, const char *client, struct buf *why)
 {
-	char	 path[PATH_MAX], err[256];
+	char	 err[256];
 
-	if (site->ledger != NULL)
-		return site->ledger;
-	if ((size_t)snprintf(path, sizeof(path), "%s/webhooks.db",
-	    site->ep.state_dir) >= sizeof(path)) {
-		buf_adds(why, "state_dir too long");
-		return NULL;
-	}
-	/* Group commit and checkpoints between requests: see ledger.c. */
-	site->ledger = ledger_open(path, LEDGER_DEFER |
-	    (site->ep.durability == DURABILITY_FULL ? LEDGER_FULL |
-	    LEDGER_GROUP : 0), site->ep.db_timeout, err, sizeof(err));
-	if (site->ledger == NULL)
+	if (site->store == NULL && (site->store = store_open(&site->ep,
+	    client, err, sizeof(err))) == NULL)
 		buf_adds(why, err);
-	return site->ledger;
+	return site->store;
 }
 
 /* Is the web server's peer one of trusted_proxies? */
@@ -552,12 +542,12 @@ identify(struct server *s, struct site *site)
  * so a genuine sender stops, and nothing queued.
  */
 static void
-duplicate(struct server *s, struct ledger *l, const struct ledger_new *n)
+duplicate(struct server *s, struct store *st, const struct ledger_new *n)
 {
 	struct outcome	*o = &s->out;
 	int		 same_id = 1;
 
-	if (ledger_earlier(l, n, &same_id, o->earlier,
+	if (store_earlier(st, n, &same_id, o->earlier,
 	    sizeof(o->earlier)) == -1)
 		o->earlier[0] = '\0';
 	if (same_id) {
@@ -573,14 +563,14 @@ duplicate(struct server *s, struct ledger *l, const struct ledger_new *n)
 }
 
 static void
-store(struct server *s, struct site *site)
+enqueue(struct server *s, struct site *site)
 {
 	struct ledger_new	 n;
-	struct ledger		*l;
-	char			 err[256];
+	struct store		*st;
+	char			 err[512];
 
-	outcome_set(&s->out, 503, "failed", "ledger unavailable: ");
-	if ((l = site_ledger(site, &s->out.reason)) == NULL)
+	outcome_set(&s->out, 503, "failed", "store unavailable: ");
+	if ((st = site_store(site, s->p->name, &s->out.reason)) == NULL)
 		return;
 	memset(&n, 0, sizeof(n));
 	n.endpoint = site->name;
@@ -595,18 +585,15 @@ store(struct server *s, struct site *site)
 	n.body_sha256 = s->sha256;
 	n.signed_sha256 = s->signed_sha256[0] != '\0' ? s->signed_sha256 :
 	    NULL;
-	switch (ledger_insert(l, &n, &s->out.rowid, err, sizeof(err))) {
+	switch (store_insert(st, &n, &s->out.rowid, err, sizeof(err))) {
 	case LEDGER_INSERTED:
 		outcome_set(&s->out, 200, "accepted", "queued");
 		break;
 	case LEDGER_DUPLICATE:
-		duplicate(s, l, &n);
+		duplicate(s, st, &n);
 		break;
 	case LEDGER_ERROR:
 		outcome_set(&s->out, 503, "failed", err);
-		/* A broken connection is reopened on the next request. */
-		ledger_close(site->ledger);
-		site->ledger = NULL;
 		break;
 	}
 }
@@ -678,7 +665,7 @@ conclude(struct server *s, struct site *site)
 			log_warn("endpoint '%s': cannot write the delivery"
 			    " log", site->name);
 		if (o->status == 200) {
-			if (o->rowid != 0 && ledger_forget(site->ledger,
+			if (o->rowid != 0 && store_forget(site->store,
 			    o->rowid) == -1)
 				log_warnx("endpoint '%s': row %lld kept after"
 				    " the log failed; a retry will be a"
@@ -827,7 +814,7 @@ process(struct server *s, struct site *site)
 		    " not queued");
 		return;
 	}
-	store(s, site);
+	enqueue(s, site);
 }
 
 /* Between requests, once the answer is gone. */
@@ -838,7 +825,7 @@ sites_idle(struct server *s)
 
 	for (i = 0; i < s->nsites; i++) {
 		dlog_idle(s->sites[i].log);
-		ledger_idle(s->sites[i].ledger);
+		store_idle(s->sites[i].store);
 	}
 }
 
@@ -849,7 +836,7 @@ sites_release(struct server *s)
 
 	for (i = 0; i < s->nsites; i++) {
 		dlog_close(s->sites[i].log);
-		ledger_close(s->sites[i].ledger);
+		store_close(s->sites[i].store);
 		counters_close(s->sites[i].counters);
 		config_endpoint_release(&s->sites[i].ep);
 	}
@@ -1043,9 +1030,12 @@ serve(const struct provider *p, int argc, char **argv)
 	/* Open the database now too; a failure is retried per request. */
 	if (s.nsites > 0) {
 		buf_init(&why, 1024);
-		if (site_ledger(&s.sites[0], &why) == NULL && !quiet)
+		if (site_store(&s.sites[0], p->name, &why) == NULL && !quiet)
 			log_warnx("%s", why.data);
 		buf_release(&why);
+		/* A NATS connection reconnects from inside the sandbox. */
+		if (store_is_nats(&s.sites[0].ep))
+			sandbox_allow_network();
 	}
 	/*
 	 * What would load lazily on the first request (OpenSSL's config and

@@ -17,11 +17,11 @@
 set -eu
 
 run_pkgs="gcc make pkg-config libc6-dev libfcgi-dev libssl-dev libjson-c-dev
-libsqlite3-dev libinih-dev libcurl4-openssl-dev libseccomp-dev lighttpd
-curl openssl sqlite3 jq"
+libsqlite3-dev libinih-dev libcurl4-openssl-dev libseccomp-dev libnats-dev
+lighttpd curl openssl sqlite3 jq"
 check_pkgs="$run_pkgs lighttpd-mod-openssl libcmocka-dev apache2 libapache2-mod-fcgid spawn-fcgi
 nginx caddy systemd clang libclang-rt-14-dev valgrind mandoc iproute2 procps
-prometheus chromium debhelper dpkg-dev fakeroot lintian logrotate"
+prometheus chromium debhelper dpkg-dev fakeroot lintian logrotate nats-server"
 bench_pkgs="$check_pkgs wrk webhook python3"
 deb_pkgs="$run_pkgs debhelper dpkg-dev fakeroot lintian"
 
@@ -85,7 +85,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
 # Debian starts the packaged web servers; we run our own instances only
 # (a fresh machine's nginx or Caddy would hold port 80 otherwise).
-for svc in apache2 lighttpd nginx caddy webhook; do
+for svc in apache2 lighttpd nginx caddy webhook nats-server; do
 	if command -v systemctl >/dev/null 2>&1 &&
 	    systemctl is-active --quiet "$svc" 2>/dev/null; then
 		systemctl stop "$svc" || true

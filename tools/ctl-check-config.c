@@ -22,6 +22,7 @@
 
 #include "bounds.h"
 #include "hmac.h"
+#include "store.h"
 #include "verify.h"
 #include "ctl.h"
 
@@ -30,7 +31,9 @@ static const char help[] =
     "default): syntax, unknown keys and values out of range with their\n"
     "line, endpoints without a provider, secret or scheme, secret files\n"
     "missing or readable by others, inline secrets in a file others can\n"
-    "read, log_dir and state_dir that cannot be written.  Folders are\n"
+    "read, log_dir and state_dir that cannot be written, and with\n"
+    "store = nats a cluster that does not answer or a stream configured\n"
+    "otherwise.  Folders are\n"
     "checked for the user running it: run it as the web server's user.\n"
     "Exit status 1 when there is a problem.\n";
 
@@ -225,6 +228,43 @@ check_endpoint(struct lint *l, const struct config *cfg, const char *name)
 	config_endpoint_release(&ep);
 }
 
+/*
+ * store = nats: the cluster answers, and its stream is as configured (a
+ * missing one is only a note: the first delivery makes it).
+ */
+static void
+check_store(struct lint *l, const struct config *cfg)
+{
+	struct endpoint	 ep;
+	struct buf	 errors;
+	char		 err[512];
+
+	buf_init(&errors, 4096);
+	if (config_endpoint(cfg, config_nendpoints(cfg) > 0 ?
+	    config_endpoint_name(cfg, 0) : "global-check", &ep, &errors) ==
+	    -1 || !store_is_nats(&ep)) {
+		buf_release(&errors);
+		return;
+	}
+	buf_release(&errors);
+	switch (store_check(&ep, err, sizeof(err))) {
+	case 0:
+		printf("ok   store nats: stream '%s' as configured\n",
+		    ep.nats_stream);
+		break;
+	case 2:
+		printf("note store nats: %s\n", err);
+		break;
+	case 1:
+		report(l, "FAIL", "%s: %s", l->path, err);
+		break;
+	default:
+		report(l, "FAIL", "%s: store nats: %s", l->path, err);
+		break;
+	}
+	config_endpoint_release(&ep);
+}
+
 static int
 check_run(const char *path)
 {
@@ -249,6 +289,7 @@ check_run(const char *path)
 			    " endpoints named after a provider work", path);
 		for (i = 0; i < n; i++)
 			check_endpoint(&l, cfg, config_endpoint_name(cfg, i));
+		check_store(&l, cfg);
 		config_free(cfg);
 	}
 	if (geteuid() == 0)

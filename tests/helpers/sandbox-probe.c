@@ -16,6 +16,12 @@
  * "nodelay" and "sockopt" open a TCP socket before the filter, as
  * libfcgi's accepted connection is: TCP_NODELAY on it must work (libfcgi
  * sets it on every TCP connection), any other option must not.
+ *
+ * With SANDBOX_PROBE_NET=1 in the environment the probe first calls
+ * sandbox_allow_network(), as a handler with store = nats does; then
+ * "tcp" (a TCP socket, connect to 127.0.0.1:1, TCP_NODELAY and
+ * SO_KEEPALIVE) and "thread" (a thread started and joined) must work,
+ * while "unix" (an AF_UNIX socket), execve and fork must still not.
  */
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -25,8 +31,12 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -72,6 +82,47 @@ allowed(void)
 	return 0;
 }
 
+/* What a NATS client does from the sandbox: connect, options, thread. */
+static void *
+idle(void *arg)
+{
+	return arg;
+}
+
+static int
+network(const char *what)
+{
+	struct sockaddr_in	 sin;
+	pthread_t		 t;
+	int			 fd, one = 1;
+
+	if (strcmp(what, "thread") == 0) {
+		if (pthread_create(&t, NULL, idle, NULL) != 0 ||
+		    pthread_join(t, NULL) != 0) {
+			perror("sandbox-probe: thread");
+			return 1;
+		}
+		printf("survived\n");
+		return 0;
+	}
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ==
+	    -1 || setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one,
+	    sizeof(one)) == -1) {
+		perror("sandbox-probe: tcp");
+		return 1;
+	}
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(1);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	/* Refused, most likely: what counts is that the call returns. */
+	(void)connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	close(fd);
+	printf("survived\n");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -95,12 +146,18 @@ main(int argc, char **argv)
 		perror("sandbox-probe: socket");
 		return 1;
 	}
+	if (getenv("SANDBOX_PROBE_NET") != NULL)
+		sandbox_allow_network();
 	if (sandbox_enter() == -1) {
 		perror("sandbox-probe: sandbox_enter");
 		return 111;
 	}
 	if (strcmp(argv[1], "allowed") == 0)
 		return allowed();
+	if (strcmp(argv[1], "tcp") == 0 || strcmp(argv[1], "thread") == 0)
+		return network(argv[1]);
+	if (strcmp(argv[1], "unix") == 0)
+		return survived("socket", socket(AF_UNIX, SOCK_STREAM, 0));
 	if (strcmp(argv[1], "nodelay") == 0) {
 		if (setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof(one)) == -1) {

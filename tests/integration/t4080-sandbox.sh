@@ -49,6 +49,28 @@ for f in $forbidden; do
 	*survived*) fail "${f%%:*}: the call returned" "$out" ;;
 	esac
 done
+# store = nats: what a NATS client needs to reconnect from inside the
+# sandbox is allowed only when asked for, and nothing else comes with it.
+rc=0
+out=$("$probe" tcp 2>&1) || rc=$?
+assert_eq 111 "$rc" "without store = nats a TCP connect is stopped"
+for f in tcp thread; do
+	out=$(SANDBOX_PROBE_NET=1 "$probe" "$f" 2>&1) ||
+		fail "store = nats: $f stopped" "$out"
+	assert_eq survived "$out" "store = nats: $f works in the sandbox"
+done
+forbidden="unix:socket execve:execve"
+case $desc in
+*ASan*) ;;
+*) forbidden="$forbidden fork:clone" ;;
+esac
+for f in $forbidden; do
+	rc=0
+	out=$(SANDBOX_PROBE_NET=1 "$probe" "${f%%:*}" 2>&1) || rc=$?
+	assert_eq 111 "$rc" "store = nats: ${f%%:*} is still stopped"
+	assert_match "forbidden system call [0-9]+ \\(${f#*:}\\)" "$out" \
+	    "store = nats: ${f%%:*} is named"
+done
 cd "$ROOT" || exit 1
 
 port=$(free_port)

@@ -1,0 +1,575 @@
+/*
+ * jetstream: deliveries in a NATS JetStream stream (see jetstream.h).
+ * The facts this relies on were measured with nats-server 2.9.10 and
+ * nats.c 3.4.1 (/work/shared/JETSTREAM.md):
+ *
+ *  - while a stream leader is elected, a publish fails at once with
+ *    NATS_NO_RESPONDERS (reported as jerr 10076), not with a timeout;
+ *    gaps last up to ~8 s, so we retry within a budget, then give up;
+ *  - per-subject limits refuse a second message on a delivery's subject
+ *    with jerr 10077, and "expect no message" with jerr 10071: both
+ *    mean duplicate, and both hold across leader changes, unlike the
+ *    Nats-Msg-Id window;
+ *  - a stream is never deleted and made again under the same name with
+ *    another configuration (that leaves restarted nodes out of step),
+ *    so a mismatch is reported, not "fixed".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nats/nats.h>
+
+#include "buf.h"
+#include "hmac.h"
+#include "jetstream.h"
+#include "ledger.h"
+#include "log.h"
+
+#define JS_MAX_URLS		16
+#define JS_URL_LEN		256
+#define JS_PASSWORD_LEN		256
+#define JS_RETRY_PAUSE_MS	100
+#define JS_TRY_WAIT_MS		1000
+#define JS_DUP_WINDOW_NS	(120LL * 1000000000LL)
+#define JS_API_WAIT_MS		3000
+
+/* Error codes of nats-server newer than nats.c 3.4.1's status.h. */
+#define JS_ERR_MAX_PER_SUBJECT	10077
+
+struct jetstream {
+	natsConnection	*nc;
+	jsCtx		*js;
+	char		 stream[64];
+	char		 dead[80];
+	long		 replicas;
+	long		 dedupe_window;
+	int		 checked;	/* the streams were found as configured */
+};
+
+static long long
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+pause_ms(long ms)
+{
+	struct timespec	 ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* Says what nats.c reported: the status, and its own last error. */
+static void
+nats_reason(char *err, size_t errlen, const char *what, natsStatus s,
+    jsErrCode jerr)
+{
+	const char	*last = nats_GetLastError(NULL);
+
+	if (jerr != 0)
+		snprintf(err, errlen, "%s: %s (JetStream error %d)", what,
+		    last != NULL && last[0] != '\0' ? last :
+		    natsStatus_GetText(s), (int)jerr);
+	else
+		snprintf(err, errlen, "%s: %s", what,
+		    last != NULL && last[0] != '\0' ? last :
+		    natsStatus_GetText(s));
+}
+
+/* Reads nats_password_file, refusing one others can read. */
+static int
+read_password(const char *path, char *pw, size_t pwlen, char *err,
+    size_t errlen)
+{
+	struct stat	 st;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "cannot open nats_password_file '%s':"
+		    " %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || (st.st_mode & 077) != 0) {
+		snprintf(err, errlen, "nats_password_file '%s' is readable by"
+		    " group or others; chmod 600 it", path);
+		close(fd);
+		return -1;
+	}
+	n = read(fd, pw, pwlen - 1);
+	close(fd);
+	while (n > 0 && (pw[n - 1] == '\n' || pw[n - 1] == '\r'))
+		n--;
+	if (n <= 0 || (size_t)n >= pwlen - 1) {
+		snprintf(err, errlen, "nats_password_file '%s' is empty, too"
+		    " long or unreadable", path);
+		hmac_cleanse(pw, pwlen);
+		return -1;
+	}
+	pw[n] = '\0';
+	return 0;
+}
+
+/* Splits "a, b,c" into servers[]; returns how many, or -1. */
+static int
+split_urls(const char *urls, char store[][JS_URL_LEN], const char **servers)
+{
+	const char	*p = urls, *q;
+	int		 n = 0;
+	size_t		 len;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		for (q = p; *q != '\0' && *q != ',' && *q != ' ' && *q != '\t';
+		    q++)
+			;
+		len = (size_t)(q - p);
+		if (n == JS_MAX_URLS || len >= JS_URL_LEN)
+			return -1;
+		memcpy(store[n], p, len);
+		store[n][len] = '\0';
+		servers[n] = store[n];
+		n++;
+		p = q;
+	}
+	return n;
+}
+
+static void
+on_disconnected(natsConnection *nc, void *arg)
+{
+	(void)nc;
+	(void)arg;
+	log_warnx("nats: disconnected, reconnecting");
+}
+
+static void
+on_reconnected(natsConnection *nc, void *arg)
+{
+	char	 url[JS_URL_LEN];
+
+	(void)arg;
+	if (natsConnection_GetConnectedUrl(nc, url, sizeof(url)) != NATS_OK)
+		url[0] = '\0';
+	log_info("nats: reconnected to %s", url);
+}
+
+/* Sets up options from the configuration; -1 with err set. */
+static int
+make_options(natsOptions *o, const struct jetstream_conf *c, char *err,
+    size_t errlen)
+{
+	char		 urls[JS_MAX_URLS][JS_URL_LEN], pw[JS_PASSWORD_LEN];
+	const char	*servers[JS_MAX_URLS];
+	int		 n;
+	natsStatus	 s;
+
+	if (c->urls == NULL ||
+	    (n = split_urls(c->urls, urls, servers)) <= 0) {
+		snprintf(err, errlen, "nats_url must list one to %d server"
+		    " URLs", JS_MAX_URLS);
+		return -1;
+	}
+	if ((s = natsOptions_SetServers(o, servers, n)) != NATS_OK) {
+		nats_reason(err, errlen, "bad nats_url", s, 0);
+		return -1;
+	}
+	natsOptions_SetName(o, c->name != NULL ? c->name : "webhook-fcgi");
+	/* Connect in the background when no server answers yet. */
+	natsOptions_SetRetryOnFailedConnect(o, true, NULL, NULL);
+	natsOptions_SetMaxReconnect(o, -1);
+	natsOptions_SetReconnectWait(o, 250);
+	natsOptions_SetTimeout(o, 2000);
+	natsOptions_SetPingInterval(o, 5000);
+	natsOptions_SetMaxPingsOut(o, 2);
+	/* A request (a publish's PubAck) fails at once on a disconnect. */
+	natsOptions_SetFailRequestsOnDisconnect(o, true);
+	natsOptions_SetDisconnectedCB(o, on_disconnected, NULL);
+	natsOptions_SetReconnectedCB(o, on_reconnected, NULL);
+	if (c->creds != NULL && (s = natsOptions_SetUserCredentialsFromFiles(o,
+	    c->creds, NULL)) != NATS_OK) {
+		nats_reason(err, errlen, "cannot use nats_creds", s, 0);
+		return -1;
+	}
+	if (c->user != NULL) {
+		if (c->password_file == NULL) {
+			snprintf(err, errlen, "nats_user needs"
+			    " nats_password_file");
+			return -1;
+		}
+		if (read_password(c->password_file, pw, sizeof(pw), err,
+		    errlen) == -1)
+			return -1;
+		s = natsOptions_SetUserInfo(o, c->user, pw);
+		hmac_cleanse(pw, sizeof(pw));
+		if (s != NATS_OK) {
+			snprintf(err, errlen, "cannot use nats_user");
+			return -1;
+		}
+	}
+	if (c->tls_ca != NULL && ((s = natsOptions_SetSecure(o, true)) !=
+	    NATS_OK || (s = natsOptions_LoadCATrustedCertificates(o,
+	    c->tls_ca)) != NATS_OK)) {
+		nats_reason(err, errlen, "cannot use nats_tls_ca", s, 0);
+		return -1;
+	}
+	if ((c->tls_cert != NULL) != (c->tls_key != NULL)) {
+		snprintf(err, errlen, "nats_tls_cert and nats_tls_key go"
+		    " together");
+		return -1;
+	}
+	if (c->tls_cert != NULL && ((s = natsOptions_SetSecure(o, true)) !=
+	    NATS_OK || (s = natsOptions_LoadCertificatesChain(o, c->tls_cert,
+	    c->tls_key)) != NATS_OK)) {
+		nats_reason(err, errlen, "cannot use nats_tls_cert", s, 0);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+stream_name_ok(const char *name)
+{
+	size_t	 i, n = strlen(name);
+
+	if (n == 0 || n > 32)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		    (name[i] >= 'A' && name[i] <= 'Z') ||
+		    (name[i] >= '0' && name[i] <= '9') || name[i] == '_' ||
+		    name[i] == '-'))
+			return 0;
+	return 1;
+}
+
+struct jetstream *
+jetstream_open(const struct jetstream_conf *c, char *err, size_t errlen)
+{
+	struct jetstream	*j;
+	natsOptions		*o = NULL;
+	jsOptions		 jo;
+	natsStatus		 s;
+
+	if (c->stream == NULL || !stream_name_ok(c->stream)) {
+		snprintf(err, errlen, "nats_stream must be 1 to 32 letters,"
+		    " digits, '_' or '-'");
+		return NULL;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	snprintf(j->stream, sizeof(j->stream), "%s", c->stream);
+	snprintf(j->dead, sizeof(j->dead), "%s_dead", c->stream);
+	j->replicas = c->replicas;
+	j->dedupe_window = c->dedupe_window;
+	if (natsOptions_Create(&o) != NATS_OK) {
+		snprintf(err, errlen, "cannot initialise the NATS client");
+		goto fail;
+	}
+	if (make_options(o, c, err, errlen) == -1)
+		goto fail;
+	s = natsConnection_Connect(&j->nc, o);
+	if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
+		nats_reason(err, errlen, "cannot connect to nats_url", s, 0);
+		goto fail;
+	}
+	jsOptions_Init(&jo);
+	jo.Wait = JS_API_WAIT_MS;
+	if ((s = natsConnection_JetStream(&j->js, j->nc, &jo)) != NATS_OK) {
+		nats_reason(err, errlen, "cannot use JetStream", s, 0);
+		goto fail;
+	}
+	natsOptions_Destroy(o);
+	return j;
+fail:
+	natsOptions_Destroy(o);
+	jetstream_close(j);
+	return NULL;
+}
+
+void
+jetstream_close(struct jetstream *j)
+{
+	if (j == NULL)
+		return;
+	jsCtx_Destroy(j->js);
+	natsConnection_Destroy(j->nc);
+	free(j);
+}
+
+/* The configuration the deliveries' stream (dead: 0) is made with. */
+static void
+stream_config(const struct jetstream *j, int dead, jsStreamConfig *sc,
+    const char **subjects, char *subj, size_t subjlen)
+{
+	jsStreamConfig_Init(sc);
+	sc->Name = dead ? j->dead : j->stream;
+	snprintf(subj, subjlen, "%s.>", sc->Name);
+	subjects[0] = subj;
+	sc->Subjects = subjects;
+	sc->SubjectsLen = 1;
+	sc->Retention = js_LimitsPolicy;
+	sc->Storage = js_FileStorage;
+	sc->Replicas = j->replicas;
+	sc->MaxAge = (int64_t)j->dedupe_window * 1000000000LL;
+	sc->MaxMsgsPerSubject = 1;
+	if (!dead) {
+		/* The second message on a delivery's subject is refused. */
+		sc->Discard = js_DiscardNew;
+		sc->DiscardNewPerSubject = true;
+		sc->Duplicates = JS_DUP_WINDOW_NS;
+	}
+}
+
+/* Compares what matters; appends differences to err. */
+static int
+stream_differs(const jsStreamConfig *want, const jsStreamConfig *have,
+    char *err, size_t errlen)
+{
+	size_t	 len;
+	int	 n = 0;
+
+	err[0] = '\0';
+#define DIFF(cond, ...) do {						\
+	if (cond) {							\
+		len = strlen(err);					\
+		snprintf(err + len, errlen - len, "%s", n++ ? "; " : "");\
+		len = strlen(err);					\
+		snprintf(err + len, errlen - len, __VA_ARGS__);		\
+	}								\
+} while (0)
+	DIFF(have->Replicas != want->Replicas, "stream '%s' has %lld"
+	    " replicas, nats_replicas is %lld", want->Name,
+	    (long long)have->Replicas, (long long)want->Replicas);
+	DIFF(have->MaxAge != want->MaxAge, "stream '%s' keeps messages"
+	    " %llds, dedupe_window is %llds", want->Name,
+	    (long long)(have->MaxAge / 1000000000LL),
+	    (long long)(want->MaxAge / 1000000000LL));
+	DIFF(have->MaxMsgsPerSubject != want->MaxMsgsPerSubject ||
+	    have->Discard != want->Discard ||
+	    have->DiscardNewPerSubject != want->DiscardNewPerSubject,
+	    "stream '%s' does not keep one message per subject (made by"
+	    " something else?)", want->Name);
+	DIFF(have->Storage != want->Storage || have->Retention !=
+	    want->Retention, "stream '%s' is not a file stream with limits"
+	    " retention", want->Name);
+	DIFF(have->SubjectsLen != 1 || strcmp(have->Subjects[0],
+	    want->Subjects[0]) != 0, "stream '%s' does not take exactly"
+	    " the subjects '%s'", want->Name, want->Subjects[0]);
+#undef DIFF
+	return n > 0;
+}
+
+static enum jetstream_check
+check_one(struct jetstream *j, int dead, int create, char *err,
+    size_t errlen)
+{
+	jsStreamConfig	 sc;
+	jsStreamInfo	*si = NULL;
+	jsErrCode	 jerr = 0;
+	const char	*subjects[1];
+	char		 subj[96];
+	natsStatus	 s;
+	enum jetstream_check rc;
+
+	stream_config(j, dead, &sc, subjects, subj, sizeof(subj));
+	s = js_GetStreamInfo(&si, j->js, sc.Name, NULL, &jerr);
+	if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr) {
+		if (!create) {
+			snprintf(err, errlen, "stream '%s' does not exist yet"
+			    " (made on first use)", sc.Name);
+			return JETSTREAM_MISSING;
+		}
+		jerr = 0;
+		if ((s = js_AddStream(&si, j->js, &sc, NULL, &jerr)) !=
+		    NATS_OK && jerr != JSStreamNameExistErr) {
+			nats_reason(err, errlen, "cannot create the stream", s,
+			    jerr);
+			return JETSTREAM_ERROR;
+		}
+		if (s == NATS_OK) {
+			log_info("nats: created stream '%s' with %ld"
+			    " replicas", sc.Name, j->replicas);
+			jsStreamInfo_Destroy(si);
+			return JETSTREAM_OK;
+		}
+		/* Another host made it meanwhile: look at theirs. */
+		jerr = 0;
+		s = js_GetStreamInfo(&si, j->js, sc.Name, NULL, &jerr);
+	}
+	if (s != NATS_OK) {
+		nats_reason(err, errlen, "cannot look at the stream", s, jerr);
+		return JETSTREAM_ERROR;
+	}
+	rc = stream_differs(&sc, si->Config, err, errlen) ?
+	    JETSTREAM_MISMATCH : JETSTREAM_OK;
+	jsStreamInfo_Destroy(si);
+	return rc;
+}
+
+enum jetstream_check
+jetstream_check(struct jetstream *j, int create, char *err, size_t errlen)
+{
+	enum jetstream_check	 rc;
+
+	if ((rc = check_one(j, 0, create, err, errlen)) != JETSTREAM_OK)
+		return rc;
+	if ((rc = check_one(j, 1, create, err, errlen)) != JETSTREAM_OK)
+		return rc;
+	if (create)
+		j->checked = 1;
+	return JETSTREAM_OK;
+}
+
+static void
+hex(const unsigned char *p, size_t len, char *out)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+/*
+ * The subject of one delivery: <stream>.d.<sha256 of "endpoint/id">.
+ * Endpoint names have no '/', so the key is unambiguous.  -1 when the
+ * key does not fit.
+ */
+static int
+delivery_subject(const struct jetstream *j, const char *key, char *subj,
+    size_t subjlen)
+{
+	unsigned char	 md[32];
+	char		 h[65];
+
+	if (hmac_sha256(key, strlen(key), md) == -1)
+		return -1;
+	hex(md, sizeof(md), h);
+	return (size_t)snprintf(subj, subjlen, "%s.d.%s", j->stream, h) >=
+	    subjlen ? -1 : 0;
+}
+
+/* Builds the message of a delivery; NULL when out of memory. */
+static natsMsg *
+delivery_msg(const char *subj, const struct ledger_new *n)
+{
+	natsMsg		*m = NULL;
+	struct buf	 payload;
+	char		 at[32];
+
+	buf_init(&payload, n->headers_len + n->body_len + 2);
+	if (buf_add(&payload, n->headers, n->headers_len) == -1 ||
+	    buf_addc(&payload, '\n') == -1 ||
+	    buf_add(&payload, n->body != NULL ? n->body : "", n->body_len) ==
+	    -1)
+		goto out;
+	if (natsMsg_Create(&m, subj, NULL, payload.data, (int)payload.len) !=
+	    NATS_OK) {
+		m = NULL;
+		goto out;
+	}
+	snprintf(at, sizeof(at), "%lld", n->received_at);
+	if (natsMsgHeader_Set(m, "Webhook-Endpoint", n->endpoint) !=
+	    NATS_OK ||
+	    natsMsgHeader_Set(m, "Webhook-Id", n->delivery_id) != NATS_OK ||
+	    natsMsgHeader_Set(m, "Webhook-Provider", n->provider) != NATS_OK ||
+	    natsMsgHeader_Set(m, "Webhook-Event", n->event) != NATS_OK ||
+	    natsMsgHeader_Set(m, "Webhook-Received-At", at) != NATS_OK ||
+	    natsMsgHeader_Set(m, "Webhook-Body-Sha256", n->body_sha256) !=
+	    NATS_OK) {
+		natsMsg_Destroy(m);
+		m = NULL;
+	}
+out:
+	buf_release(&payload);
+	return m;
+}
+
+enum jetstream_result
+jetstream_publish(struct jetstream *j, const struct ledger_new *n,
+    long budget_ms, char *err, size_t errlen)
+{
+	jsPubOptions	 po;
+	jsPubAck	*pa = NULL;
+	jsErrCode	 jerr;
+	natsMsg		*m;
+	struct buf	 key;
+	char		 subj[128];
+	long long	 deadline = mono_ms() + budget_ms, left;
+	natsStatus	 s;
+	size_t		 len;
+	int		 tries = 0, lost = 0;
+	enum jetstream_result rc = JETSTREAM_FAILED;
+
+	if (!j->checked && jetstream_check(j, 1, err, errlen) !=
+	    JETSTREAM_OK)
+		return JETSTREAM_FAILED;
+	buf_init(&key, 4096);
+	if (buf_printf(&key, "%s/%s", n->endpoint, n->delivery_id) == -1 ||
+	    delivery_subject(j, key.data, subj, sizeof(subj)) == -1 ||
+	    (m = delivery_msg(subj, n)) == NULL) {
+		snprintf(err, errlen, "cannot build the message: out of"
+		    " memory");
+		buf_release(&key);
+		return JETSTREAM_FAILED;
+	}
+	for (;;) {
+		left = deadline - mono_ms();
+		jsPubOptions_Init(&po);
+		po.MsgId = key.data;
+		po.ExpectNoMessage = true;
+		po.MaxWait = left < JS_TRY_WAIT_MS ? (left > 50 ? left : 50) :
+		    JS_TRY_WAIT_MS;
+		jerr = 0;
+		tries++;
+		s = js_PublishMsg(&pa, j->js, m, &po, &jerr);
+		if (s == NATS_OK) {
+			rc = pa->Duplicate ? JETSTREAM_DUPLICATE :
+			    JETSTREAM_QUEUED;
+			jsPubAck_Destroy(pa);
+			break;
+		}
+		if (jerr == JS_ERR_MAX_PER_SUBJECT ||
+		    jerr == JSStreamWrongLastSequenceErr) {
+			rc = JETSTREAM_DUPLICATE;
+			break;
+		}
+		/* A lost PubAck may hide a stored message: ours, later. */
+		if (s == NATS_TIMEOUT)
+			lost = 1;
+		if (mono_ms() + JS_RETRY_PAUSE_MS >= deadline) {
+			nats_reason(err, errlen, "no PubAck from the NATS"
+			    " cluster", s, jerr);
+			len = strlen(err);
+			snprintf(err + len, errlen - len, " after %d tries in"
+			    " %ld ms", tries, budget_ms);
+			break;
+		}
+		pause_ms(JS_RETRY_PAUSE_MS);
+	}
+	natsMsg_Destroy(m);
+	buf_release(&key);
+	return rc == JETSTREAM_DUPLICATE && lost ? JETSTREAM_QUEUED : rc;
+}

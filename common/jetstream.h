@@ -1,0 +1,89 @@
+/*
+ * jetstream: the only user of nats.c.  With store = nats, deliveries go
+ * to a NATS JetStream stream shared by every receiver host and worker
+ * instead of the local SQLite ledger.
+ *
+ * Stream <stream> (file storage, nats_replicas copies, limits retention)
+ * takes one subject per delivery, <stream>.d.<sha256 of "endpoint/id">,
+ * with MaxMsgsPerSubject = 1, DiscardNew and DiscardNewPerSubject, and
+ * MaxAge = dedupe_window: a second publish of the same delivery is
+ * refused by the stream for as long as the first is kept, on any host,
+ * across restarts and leader changes.  (The Nats-Msg-Id window alone
+ * forgets ids once their message is gone or the leader changes, see
+ * /work/shared/JETSTREAM.md; it is set too, for the quick "Duplicate"
+ * answer to a resend within two minutes.)  Nothing is ever deleted from
+ * the stream: what the worker did is tracked by its consumer, and what
+ * died by records in <stream>_dead (see the worker's functions below).
+ *
+ * Message: headers Webhook-Endpoint, Webhook-Id, Webhook-Provider,
+ * Webhook-Event, Webhook-Received-At (Unix ms), Webhook-Body-Sha256;
+ * payload the request headers as one line of JSON, "\n", then the
+ * body's exact bytes.
+ */
+#ifndef JETSTREAM_H
+#define JETSTREAM_H
+
+#include <stddef.h>
+
+struct jetstream;
+struct ledger_new;
+
+/* How to reach the cluster.  Borrowed for jetstream_open(). */
+struct jetstream_conf {
+	const char	*urls;		/* comma-separated */
+	const char	*stream;
+	long		 replicas;
+	long		 dedupe_window;	/* seconds: the stream's MaxAge */
+	const char	*creds;		/* or NULL */
+	const char	*user;		/* or NULL */
+	const char	*password_file;	/* with user */
+	const char	*tls_ca;	/* or NULL */
+	const char	*tls_cert;	/* with tls_key, or NULL */
+	const char	*tls_key;
+	const char	*name;		/* client name the servers show */
+};
+
+/*
+ * Connects to the cluster.  No server answering is not an error: the
+ * connection keeps trying in the background (as it does after losing a
+ * server), and calls fail until it is up.  Returns NULL with a reason in
+ * err for a bad configuration (URL, credentials, TLS files).  Caller
+ * closes with jetstream_close().
+ */
+struct jetstream *jetstream_open(const struct jetstream_conf *, char *err,
+		    size_t errlen);
+void		 jetstream_close(struct jetstream *);
+
+enum jetstream_check {
+	JETSTREAM_OK,		/* the stream is as configured */
+	JETSTREAM_MISSING,	/* not there, and create was 0 */
+	JETSTREAM_MISMATCH,	/* there, configured otherwise: err says how */
+	JETSTREAM_ERROR,	/* cannot tell (no server, no quorum, ...) */
+};
+
+/*
+ * Looks at the stream (and the dead-letter stream); with create, makes
+ * missing ones with the configured replicas.  A stream configured
+ * otherwise is never changed.  Reasons go to err.
+ */
+enum jetstream_check jetstream_check(struct jetstream *, int create,
+		    char *err, size_t errlen);
+
+enum jetstream_result {
+	JETSTREAM_QUEUED,
+	JETSTREAM_DUPLICATE,
+	JETSTREAM_FAILED,	/* no PubAck within the budget: not queued */
+};
+
+/*
+ * Publishes a delivery and waits for its PubAck (a quorum of servers
+ * holds it), retrying through leader elections and reconnects for at
+ * most budget_ms.  JETSTREAM_FAILED sets err; the delivery may still
+ * have been stored if its PubAck alone was lost, in which case a resend
+ * is a duplicate.
+ */
+enum jetstream_result jetstream_publish(struct jetstream *,
+		    const struct ledger_new *, long budget_ms, char *err,
+		    size_t errlen);
+
+#endif /* JETSTREAM_H */

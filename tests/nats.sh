@@ -1,0 +1,112 @@
+# shellcheck shell=bash
+# tests/nats.sh: a real NATS JetStream cluster on loopback for the tests
+# of store = nats.  Sourced after lib.sh.  Every node is a nats-server
+# process with its own config, store_dir and log under $T/nats-N; each is
+# recorded in $T/.servers like the web servers, so t_cleanup stops it by
+# PID.  Ports come from free_port.
+#
+#	nats_cluster 3		# writes configs, starts, waits for a leader
+#	nats_kill 2		# kill -9 of node 2
+#	nats_start 2		# the same node again, same store_dir
+#	nats_wait_ready		# every running node sees a meta leader
+#	$NATS_URLS		# "nats://127.0.0.1:p1,nats://127.0.0.1:p2,..."
+
+NATS_N=0
+NATS_URLS=
+
+# nats_cluster N: configures and starts N nodes; waits until ready.
+nats_cluster() {
+	local n=$1 i routes= c r m
+
+	command -v nats-server >/dev/null ||
+		fail "nats-server is not installed (scripts/deps.sh check)"
+	NATS_N=$n
+	NATS_URLS=
+	for i in $(seq 1 "$n"); do
+		c=$(free_port)
+		r=$(free_port)
+		m=$(free_port)
+		mkdir -p "$T/nats-$i/store"
+		echo "$c $r $m" >"$T/nats-$i/ports"
+		routes="$routes nats-route://127.0.0.1:$r"
+		NATS_URLS="$NATS_URLS${NATS_URLS:+,}nats://127.0.0.1:$c"
+	done
+	for i in $(seq 1 "$n"); do
+		read -r c r m <"$T/nats-$i/ports"
+		cat >"$T/nats-$i/nats.conf" <<CONF
+server_name: n$i
+listen: 127.0.0.1:$c
+http: 127.0.0.1:$m
+jetstream { store_dir: "$T/nats-$i/store" }
+cluster {
+	name: webhooks-test
+	listen: 127.0.0.1:$r
+	routes: [ $(echo "$routes" | sed 's/^ //; s/ /, /g') ]
+}
+CONF
+	done
+	for i in $(seq 1 "$n"); do
+		nats_start "$i"
+	done
+	nats_wait_ready
+}
+
+# nats_start I: starts node I (again).
+nats_start() {
+	[ ! -e "$T/.servers/nats-$1.pids" ] ||
+		fail "nats_start: node $1 is already running"
+	spawn_bg "nats-$1" nats-server -c "$T/nats-$1/nats.conf" \
+	    -l "$T/nats-$1/nats.log"
+}
+
+# nats_kill I: SIGKILL of node I, as a crash would do.
+nats_kill() {
+	local pid
+
+	pid=$(server_pid "nats-$1")
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	rm -f "$T/.servers/nats-$1.pids"
+}
+
+# nats_monitor I PATH: GETs a monitoring page of node I.
+nats_monitor() {
+	local c r m
+
+	read -r c r m <"$T/nats-$1/ports"
+	curl -s --max-time 2 "http://127.0.0.1:$m$2"
+}
+
+# nats_wait_ready [SECONDS]: waits (default 30 s) until every running
+# node's /jsz names a meta leader (/healthz says ok too early).
+nats_wait_ready() {
+	local limit=${1:-30} i t leader pending
+
+	for t in $(seq 1 $((limit * 5))); do
+		pending=
+		for i in $(seq 1 "$NATS_N"); do
+			[ -e "$T/.servers/nats-$i.pids" ] || continue
+			leader=$(nats_monitor "$i" /jsz |
+			    jq -r '.meta_cluster.leader // empty' 2>/dev/null) ||
+				true
+			[ -n "$leader" ] || pending="$pending $i"
+		done
+		[ -z "$pending" ] && return 0
+		sleep 0.2
+	done
+	fail "nats: nodes$pending have no meta leader after ${limit}s" \
+	    "$(tail -n 5 "$T"/nats-*/nats.log)"
+}
+
+# nats_stream_msgs [STREAM]: messages in the stream, as a node sees it.
+nats_stream_msgs() {
+	local i
+
+	for i in $(seq 1 "$NATS_N"); do
+		[ -e "$T/.servers/nats-$i.pids" ] || continue
+		nats_monitor "$i" "/jsz?streams=true" | jq -r --arg s \
+		    "${1:-webhooks}" '[.account_details[]?.stream_detail[]? |
+		    select(.name == $s) | .state.messages] | first // empty'
+		return 0
+	done
+}
