@@ -38,6 +38,8 @@
 #define JS_TRY_WAIT_MS		1000
 #define JS_DUP_WINDOW_NS	(120LL * 1000000000LL)
 #define JS_API_WAIT_MS		3000
+#define JS_HELD			64	/* messages a worker runs at once */
+#define JS_CONSUMER		"workers"
 
 /* Error codes of nats-server newer than nats.c 3.4.1's status.h. */
 #define JS_ERR_MAX_PER_SUBJECT	10077
@@ -50,6 +52,12 @@ struct jetstream {
 	long		 replicas;
 	long		 dedupe_window;
 	int		 checked;	/* the streams were found as configured */
+	volatile int	 closing;	/* no disconnect notes from here on */
+	natsSubscription *sub;		/* the worker's pull subscription */
+	struct {
+		long long	 seq;
+		natsMsg		*msg;
+	}		 held[JS_HELD];	/* claimed, not finished */
 };
 
 static long long
@@ -154,9 +162,11 @@ split_urls(const char *urls, char store[][JS_URL_LEN], const char **servers)
 static void
 on_disconnected(natsConnection *nc, void *arg)
 {
+	struct jetstream	*j = arg;
+
 	(void)nc;
-	(void)arg;
-	log_warnx("nats: disconnected, reconnecting");
+	if (!j->closing)
+		log_warnx("nats: disconnected, reconnecting");
 }
 
 static void
@@ -172,8 +182,8 @@ on_reconnected(natsConnection *nc, void *arg)
 
 /* Sets up options from the configuration; -1 with err set. */
 static int
-make_options(natsOptions *o, const struct jetstream_conf *c, char *err,
-    size_t errlen)
+make_options(natsOptions *o, const struct jetstream_conf *c,
+    struct jetstream *j, char *err, size_t errlen)
 {
 	char		 urls[JS_MAX_URLS][JS_URL_LEN], pw[JS_PASSWORD_LEN];
 	const char	*servers[JS_MAX_URLS];
@@ -200,7 +210,7 @@ make_options(natsOptions *o, const struct jetstream_conf *c, char *err,
 	natsOptions_SetMaxPingsOut(o, 2);
 	/* A request (a publish's PubAck) fails at once on a disconnect. */
 	natsOptions_SetFailRequestsOnDisconnect(o, true);
-	natsOptions_SetDisconnectedCB(o, on_disconnected, NULL);
+	natsOptions_SetDisconnectedCB(o, on_disconnected, j);
 	natsOptions_SetReconnectedCB(o, on_reconnected, NULL);
 	if (c->creds != NULL && (s = natsOptions_SetUserCredentialsFromFiles(o,
 	    c->creds, NULL)) != NATS_OK) {
@@ -284,7 +294,7 @@ jetstream_open(const struct jetstream_conf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot initialise the NATS client");
 		goto fail;
 	}
-	if (make_options(o, c, err, errlen) == -1)
+	if (make_options(o, c, j, err, errlen) == -1)
 		goto fail;
 	s = natsConnection_Connect(&j->nc, o);
 	if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
@@ -308,8 +318,14 @@ fail:
 void
 jetstream_close(struct jetstream *j)
 {
+	size_t	 i;
+
 	if (j == NULL)
 		return;
+	j->closing = 1;
+	for (i = 0; i < JS_HELD; i++)
+		natsMsg_Destroy(j->held[i].msg);
+	natsSubscription_Destroy(j->sub);
 	jsCtx_Destroy(j->js);
 	natsConnection_Destroy(j->nc);
 	free(j);
@@ -572,4 +588,268 @@ jetstream_publish(struct jetstream *j, const struct ledger_new *n,
 	natsMsg_Destroy(m);
 	buf_release(&key);
 	return rc == JETSTREAM_DUPLICATE && lost ? JETSTREAM_QUEUED : rc;
+}
+
+/* ---- the worker's side ------------------------------------------------ */
+
+int
+jetstream_consume(struct jetstream *j, long long lease_ms, char *err,
+    size_t errlen)
+{
+	jsSubOptions	 so;
+	jsErrCode	 jerr = 0;
+	char		 subj[96];
+	natsStatus	 s;
+
+	if (j->sub != NULL)
+		return 0;
+	if (!j->checked && jetstream_check(j, 1, err, errlen) != JETSTREAM_OK)
+		return -1;
+	snprintf(subj, sizeof(subj), "%s.>", j->stream);
+	jsSubOptions_Init(&so);
+	so.Stream = j->stream;
+	so.Config.AckPolicy = js_AckExplicit;
+	so.Config.AckWait = lease_ms * 1000000LL;
+	so.Config.MaxDeliver = -1;
+	so.Config.MaxAckPending = 10000;
+	so.Config.DeliverPolicy = js_DeliverAll;
+	s = js_PullSubscribe(&j->sub, j->js, subj, JS_CONSUMER, NULL, &so,
+	    &jerr);
+	if (s != NATS_OK) {
+		j->sub = NULL;
+		nats_reason(err, errlen, "cannot bind the consumer", s, jerr);
+		return -1;
+	}
+	return 0;
+}
+
+/* A header's value copied, or "" when absent; NULL when out of memory. */
+static char *
+header_dup(natsMsg *m, const char *key)
+{
+	const char	*v = NULL;
+
+	if (natsMsgHeader_Get(m, key, &v) != NATS_OK || v == NULL)
+		v = "";
+	return strdup(v);
+}
+
+static void *
+bytes_dup(const char *p, size_t n)
+{
+	char	*q;
+
+	if ((q = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(q, p, n);
+	q[n] = '\0';
+	return q;
+}
+
+/* Fills job from a message; -1 when it is not one of ours or no memory. */
+static int
+job_from_msg(natsMsg *m, const jsMsgMetaData *meta, struct ledger_job *job)
+{
+	const char	*data = natsMsg_GetData(m), *nl;
+	const char	*at = NULL;
+	size_t		 len = (size_t)natsMsg_GetDataLength(m), hl;
+
+	memset(job, 0, sizeof(*job));
+	if (data == NULL || (nl = memchr(data, '\n', len)) == NULL)
+		return -1;
+	hl = (size_t)(nl - data);
+	job->rowid = (long long)meta->Sequence.Stream;
+	job->attempt = (long)meta->NumDelivered;
+	if (natsMsgHeader_Get(m, "Webhook-Received-At", &at) == NATS_OK &&
+	    at != NULL)
+		job->received_at = strtoll(at, NULL, 10);
+	job->endpoint = header_dup(m, "Webhook-Endpoint");
+	job->delivery_id = header_dup(m, "Webhook-Id");
+	job->provider = header_dup(m, "Webhook-Provider");
+	job->event = header_dup(m, "Webhook-Event");
+	job->headers = bytes_dup(data, hl);
+	job->headers_len = hl;
+	job->body = bytes_dup(nl + 1, len - hl - 1);
+	job->body_len = len - hl - 1;
+	if (job->endpoint == NULL || job->delivery_id == NULL ||
+	    job->provider == NULL || job->event == NULL ||
+	    job->headers == NULL || job->body == NULL ||
+	    job->endpoint[0] == '\0' || job->delivery_id[0] == '\0')
+		return -1;
+	return 0;
+}
+
+static int
+held_slot(struct jetstream *j, long long seq)
+{
+	int	 i;
+
+	for (i = 0; i < JS_HELD; i++)
+		if (j->held[i].msg != NULL && j->held[i].seq == seq)
+			return i;
+	return -1;
+}
+
+int
+jetstream_claim(struct jetstream *j, long wait_ms, struct ledger_job *job,
+    char *err, size_t errlen)
+{
+	natsMsgList	 list = { NULL, 0 };
+	jsMsgMetaData	*meta = NULL;
+	jsErrCode	 jerr = 0;
+	natsMsg		*m;
+	natsStatus	 s;
+	int		 slot;
+
+	for (slot = 0; slot < JS_HELD; slot++)
+		if (j->held[slot].msg == NULL)
+			break;
+	if (slot == JS_HELD) {
+		snprintf(err, errlen, "more than %d deliveries held", JS_HELD);
+		return -1;
+	}
+	s = natsSubscription_Fetch(&list, j->sub, 1, wait_ms > 0 ? wait_ms :
+	    1, &jerr);
+	if (s == NATS_TIMEOUT || (s == NATS_OK && list.Count == 0)) {
+		natsMsgList_Destroy(&list);
+		return 0;
+	}
+	if (s != NATS_OK) {
+		natsMsgList_Destroy(&list);
+		nats_reason(err, errlen, "cannot fetch from the consumer", s,
+		    jerr);
+		return -1;
+	}
+	m = list.Msgs[0];
+	list.Msgs[0] = NULL;
+	natsMsgList_Destroy(&list);
+	if (natsMsg_GetMetaData(&meta, m) != NATS_OK ||
+	    job_from_msg(m, meta, job) == -1) {
+		/* Not a delivery (or no memory): never run it. */
+		snprintf(err, errlen, "message on '%s' is not a delivery:"
+		    " terminated", natsMsg_GetSubject(m));
+		ledger_job_release(job);
+		jsMsgMetaData_Destroy(meta);
+		natsMsg_Term(m, NULL);
+		natsMsg_Destroy(m);
+		return -1;
+	}
+	jsMsgMetaData_Destroy(meta);
+	j->held[slot].seq = job->rowid;
+	j->held[slot].msg = m;
+	return 1;
+}
+
+static void
+held_drop(struct jetstream *j, int slot)
+{
+	natsMsg_Destroy(j->held[slot].msg);
+	j->held[slot].msg = NULL;
+	j->held[slot].seq = 0;
+}
+
+/* Keeps a dead delivery findable: <dead>.<seq> = what happened. */
+static int
+record_dead(struct jetstream *j, natsMsg *orig, long long seq,
+    const struct ledger_outcome *o, long long now_ms, char *err,
+    size_t errlen)
+{
+	static const char *const copy[] = {
+		"Webhook-Endpoint", "Webhook-Id", "Webhook-Provider",
+		"Webhook-Event", "Webhook-Received-At",
+	};
+	natsMsg		*m = NULL;
+	jsPubAck	*pa = NULL;
+	jsErrCode	 jerr = 0;
+	const char	*v, *text = o->error != NULL ? o->error : "";
+	char		 subj[96], num[32];
+	size_t		 i;
+	natsStatus	 s;
+
+	snprintf(subj, sizeof(subj), "%s.%lld", j->dead, seq);
+	if (natsMsg_Create(&m, subj, NULL, text, (int)strlen(text)) !=
+	    NATS_OK) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
+		if (natsMsgHeader_Get(orig, copy[i], &v) == NATS_OK &&
+		    v != NULL)
+			natsMsgHeader_Set(m, copy[i], v);
+	snprintf(num, sizeof(num), "%lld", seq);
+	natsMsgHeader_Set(m, "Webhook-Seq", num);
+	snprintf(num, sizeof(num), "%lld", now_ms);
+	natsMsgHeader_Set(m, "Webhook-Finished-At", num);
+	if (o->has_exit) {
+		snprintf(num, sizeof(num), "%d", o->exit_status);
+		natsMsgHeader_Set(m, "Webhook-Exit", num);
+	}
+	s = js_PublishMsg(&pa, j->js, m, NULL, &jerr);
+	natsMsg_Destroy(m);
+	jsPubAck_Destroy(pa);
+	if (s != NATS_OK) {
+		nats_reason(err, errlen, "cannot record the dead delivery", s,
+		    jerr);
+		return -1;
+	}
+	return 0;
+}
+
+int
+jetstream_finish(struct jetstream *j, long long rowid,
+    const struct ledger_outcome *o, long long now_ms, char *err,
+    size_t errlen)
+{
+	jsErrCode	 jerr = 0;
+	natsStatus	 s = NATS_OK;
+	long long	 delay;
+	int		 slot;
+
+	if ((slot = held_slot(j, rowid)) == -1)
+		return 1;
+	switch (o->state) {
+	case LEDGER_DONE:
+		s = natsMsg_AckSync(j->held[slot].msg, NULL, &jerr);
+		break;
+	case LEDGER_QUEUED:
+		delay = o->at_ms - now_ms;
+		s = natsMsg_NakWithDelay(j->held[slot].msg, delay > 0 ? delay :
+		    0, NULL);
+		break;
+	case LEDGER_DEAD:
+		/* Without its record a dead delivery would be lost: retry. */
+		if (record_dead(j, j->held[slot].msg, rowid, o, now_ms, err,
+		    errlen) == -1) {
+			natsMsg_NakWithDelay(j->held[slot].msg, 1000, NULL);
+			held_drop(j, slot);
+			return -1;
+		}
+		s = natsMsg_Term(j->held[slot].msg, NULL);
+		break;
+	}
+	held_drop(j, slot);
+	if (s != NATS_OK) {
+		nats_reason(err, errlen, "cannot settle the message", s,
+		    jerr);
+		return -1;
+	}
+	return 0;
+}
+
+int
+jetstream_unclaim(struct jetstream *j, long long rowid, char *err,
+    size_t errlen)
+{
+	natsStatus	 s;
+	int		 slot;
+
+	if ((slot = held_slot(j, rowid)) == -1)
+		return 1;
+	s = natsMsg_Nak(j->held[slot].msg, NULL);
+	held_drop(j, slot);
+	if (s != NATS_OK) {
+		nats_reason(err, errlen, "cannot give the message back", s, 0);
+		return -1;
+	}
+	return 0;
 }

@@ -86,4 +86,41 @@ enum jetstream_result jetstream_publish(struct jetstream *,
 		    const struct ledger_new *, long budget_ms, char *err,
 		    size_t errlen);
 
+/*
+ * The worker's side: one durable pull consumer, "workers", shared by
+ * every worker on every host; the server hands each message to one of
+ * them at a time.  Its AckWait is the lease: a worker that dies leaves
+ * its message to be delivered again to another once it expires.  The
+ * worker decides about retries (NakWithDelay with its own backoff) and
+ * dead letters (a record in <stream>_dead, then Term), so the
+ * consumer's MaxDeliver is unlimited.
+ */
+struct ledger_job;
+struct ledger_outcome;
+
+/*
+ * Binds to (making if missing) the consumer with AckWait = lease_ms.
+ * Returns 0, or -1 with err set (no cluster yet: try again later).
+ */
+int		 jetstream_consume(struct jetstream *, long long lease_ms,
+		    char *err, size_t errlen);
+
+/*
+ * Waits at most wait_ms for a delivery.  Returns 1 with job filled
+ * (rowid is the stream sequence, attempt the number of deliveries), 0
+ * when none came, or -1 with err set.  The message stays ours until
+ * jetstream_finish() or jetstream_unclaim() names its rowid.
+ */
+int		 jetstream_claim(struct jetstream *, long wait_ms,
+		    struct ledger_job *job, char *err, size_t errlen);
+
+/* Done: Ack; queued: NakWithDelay until at_ms; dead: record, Term.
+ * Returns 0, 1 when the message is not ours, or -1 with err set. */
+int		 jetstream_finish(struct jetstream *, long long rowid,
+		    const struct ledger_outcome *, long long now_ms, char *err,
+		    size_t errlen);
+/* Gives a message back at once (shutdown, a failed fork). */
+int		 jetstream_unclaim(struct jetstream *, long long rowid,
+		    char *err, size_t errlen);
+
 #endif /* JETSTREAM_H */

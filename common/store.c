@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "defaults.h"
 #include "jetstream.h"
 #include "ledger.h"
+#include "log.h"
 #include "store.h"
 
 struct store {
@@ -20,7 +22,13 @@ struct store {
 	long			 timeout_ms;
 	struct ledger		*ledger;
 	struct jetstream	*js;			/* NATS */
+	long long		 lease_ms;
+	long long		 version;		/* for data_version */
+	char			 name[PATH_MAX + 32];
 };
+
+/* How long an idle NATS worker's fetch waits for a message. */
+#define STORE_FETCH_MS	50
 
 int
 store_is_nats(const struct endpoint *ep)
@@ -178,4 +186,123 @@ store_idle(struct store *st)
 {
 	if (st != NULL && st->ledger != NULL)
 		ledger_idle(st->ledger);
+}
+
+/* ---- the worker's side ------------------------------------------------ */
+
+struct store *
+store_open_worker(const struct endpoint *g, long long lease_ms, char *err,
+    size_t errlen)
+{
+	struct jetstream_conf	 c;
+	struct store		*st;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	st->lease_ms = lease_ms;
+	if (store_is_nats(g)) {
+		nats_conf(g, "webhook-worker", &c);
+		if ((st->js = jetstream_open(&c, err, errlen)) == NULL)
+			goto fail;
+		snprintf(st->name, sizeof(st->name), "NATS stream '%s'",
+		    g->nats_stream);
+		/* A cluster not up yet is retried by store_claim(). */
+		if (jetstream_consume(st->js, lease_ms, err, errlen) == -1)
+			log_warnx("%s; retrying", err);
+		return st;
+	}
+	if ((size_t)snprintf(st->path, sizeof(st->path), "%s/webhooks.db",
+	    g->state_dir) >= sizeof(st->path)) {
+		snprintf(err, errlen, "state_dir too long");
+		goto fail;
+	}
+	snprintf(st->name, sizeof(st->name), "ledger '%s'", st->path);
+	/*
+	 * The worker's own commits (claims, outcomes) are not synced one
+	 * by one: a power cut can only take back its latest changes, and
+	 * then a delivery runs again, as at-least-once allows.  What a
+	 * handler acknowledged was synced by the handler.
+	 */
+	if ((st->ledger = ledger_open(st->path, 0, g->db_timeout, err,
+	    errlen)) == NULL)
+		goto fail;
+	return st;
+fail:
+	free(st);
+	return NULL;
+}
+
+const char *
+store_name(const struct store *st)
+{
+	return st->name;
+}
+
+int
+store_claim(struct store *st, long long now_ms, long long lease_ms,
+    const char *owner, struct ledger_job *job, char *err, size_t errlen)
+{
+	if (st->js == NULL)
+		return ledger_claim(st->ledger, now_ms, lease_ms, owner, job,
+		    err, errlen);
+	if (jetstream_consume(st->js, st->lease_ms, err, errlen) == -1)
+		return -1;
+	return jetstream_claim(st->js, STORE_FETCH_MS, job, err, errlen);
+}
+
+int
+store_finish(struct store *st, long long rowid, const char *owner,
+    const struct ledger_outcome *o, char *err, size_t errlen)
+{
+	struct timespec	 ts;
+
+	if (st->js == NULL)
+		return ledger_finish(st->ledger, rowid, owner, o, err, errlen);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return jetstream_finish(st->js, rowid, o, (long long)ts.tv_sec * 1000 +
+	    ts.tv_nsec / 1000000, err, errlen);
+}
+
+int
+store_unclaim(struct store *st, long long rowid, const char *owner,
+    char *err, size_t errlen)
+{
+	if (st->js == NULL)
+		return ledger_unclaim(st->ledger, rowid, owner, err, errlen);
+	return jetstream_unclaim(st->js, rowid, err, errlen);
+}
+
+int
+store_next_due(struct store *st, long long *when_ms)
+{
+	if (st->js == NULL)
+		return ledger_next_due(st->ledger, when_ms);
+	/* The server holds what is due: ask again at the next tick. */
+	*when_ms = -1;
+	return 0;
+}
+
+int
+store_data_version(struct store *st, long long *version)
+{
+	if (st->js == NULL)
+		return ledger_data_version(st->ledger, version);
+	/* Always "changed": every idle tick fetches (a short pull). */
+	*version = ++st->version;
+	return 0;
+}
+
+int
+store_prune(struct store *st, long long now_ms, long long keep_done_ms,
+    long long dedupe_window_ms, long long *pruned, long long *deleted,
+    char *err, size_t errlen)
+{
+	if (st->js == NULL)
+		return ledger_prune(st->ledger, now_ms, keep_done_ms,
+		    dedupe_window_ms, pruned, deleted, err, errlen);
+	/* The stream's MaxAge (dedupe_window) removes old deliveries. */
+	*pruned = *deleted = 0;
+	return 0;
 }

@@ -59,4 +59,28 @@ int		 store_forget(struct store *, long long rowid);
 /* Work between requests (SQLite checkpoints). */
 void		 store_idle(struct store *);
 
+/*
+ * The worker's side, with the ledger's meaning (see ledger.h); with NATS
+ * the lease is the consumer's AckWait, owner is not needed (the server
+ * knows whose a message is) and a row id is a stream sequence.
+ */
+struct store	*store_open_worker(const struct endpoint *global,
+		    long long lease_ms, char *err, size_t errlen);
+/* What the worker reads from, for its start-up note. */
+const char	*store_name(const struct store *);
+int		 store_claim(struct store *, long long now_ms,
+		    long long lease_ms, const char *owner,
+		    struct ledger_job *job, char *err, size_t errlen);
+int		 store_finish(struct store *, long long rowid,
+		    const char *owner, const struct ledger_outcome *,
+		    char *err, size_t errlen);
+int		 store_unclaim(struct store *, long long rowid,
+		    const char *owner, char *err, size_t errlen);
+int		 store_next_due(struct store *, long long *when_ms);
+int		 store_data_version(struct store *, long long *version);
+int		 store_prune(struct store *, long long now_ms,
+		    long long keep_done_ms, long long dedupe_window_ms,
+		    long long *pruned, long long *deleted, char *err,
+		    size_t errlen);
+
 #endif /* STORE_H */

@@ -110,3 +110,17 @@ nats_stream_msgs() {
 		return 0
 	done
 }
+
+# nats_stream_leader [STREAM]: the number of the node leading the stream.
+nats_stream_leader() {
+	local i name
+
+	for i in $(seq 1 "$NATS_N"); do
+		[ -e "$T/.servers/nats-$i.pids" ] || continue
+		name=$(nats_monitor "$i" "/jsz?streams=true" | jq -r --arg s \
+		    "${1:-webhooks}" '[.account_details[]?.stream_detail[]? |
+		    select(.name == $s) | .cluster.leader] | first // empty')
+		[ -n "$name" ] && echo "${name#n}" && return 0
+	done
+	return 1
+}

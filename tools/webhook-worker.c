@@ -44,6 +44,7 @@
 #include "log.h"
 #include "parse.h"
 #include "spawn.h"
+#include "store.h"
 
 #ifndef VERSION
 #define VERSION "0.1"
@@ -89,7 +90,7 @@ struct job {
 struct worker {
 	const char	*cfg_path;
 	struct setup	 s;
-	struct ledger	*ledger;
+	struct store	*store;
 	struct dlog	*log;
 	struct counters	*counters;	/* for metrics.fcgi, or NULL */
 	struct job	 jobs[MAX_WORKERS];
@@ -444,7 +445,7 @@ record(struct worker *w, const struct ledger_outcome *o, struct attempt *a)
 {
 	char	 err[256];
 
-	switch (ledger_finish(w->ledger, a->d->rowid, w->owner, o, err,
+	switch (store_finish(w->store, a->d->rowid, w->owner, o, err,
 	    sizeof(err))) {
 	case -1:
 		log_warnx("delivery '%s' of '%s': %s", a->d->delivery_id,
@@ -535,7 +536,7 @@ unclaim(struct worker *w, const struct ledger_job *d)
 {
 	char	 err[256];
 
-	if (ledger_unclaim(w->ledger, d->rowid, w->owner, err,
+	if (store_unclaim(w->store, d->rowid, w->owner, err,
 	    sizeof(err)) == -1)
 		log_warnx("delivery '%s' of '%s': %s; it runs again once its"
 		    " lease expires", d->delivery_id, d->endpoint, err);
@@ -705,7 +706,7 @@ fill(struct worker *w)
 		now = wall_ms();
 		if (!w->look && (w->next_due == -1 || w->next_due > now))
 			return;
-		r = ledger_claim(w->ledger, now, w->s.lease_ms, w->owner, &d,
+		r = store_claim(w->store, now, w->s.lease_ms, w->owner, &d,
 		    err, sizeof(err));
 		if (r == 1) {
 			w->drained = 0;
@@ -720,7 +721,7 @@ fill(struct worker *w)
 			return;
 		}
 		w->drained = 1;
-		if (ledger_next_due(w->ledger, &w->next_due) == -1)
+		if (store_next_due(w->store, &w->next_due) == -1)
 			w->next_due = now + RETRY_LEDGER_MS;
 		else if (w->next_due != -1 && w->next_due <= now)
 			w->next_due = now + 1;
@@ -863,7 +864,7 @@ prune(struct worker *w)
 	if (now < w->next_prune)
 		return;
 	w->next_prune = now + PRUNE_EVERY_MS;
-	if (ledger_prune(w->ledger, now, w->s.global.keep_done * 1000LL,
+	if (store_prune(w->store, now, w->s.global.keep_done * 1000LL,
 	    w->s.global.dedupe_window * 1000LL, &pruned, &deleted, err,
 	    sizeof(err)) == -1) {
 		log_warnx("retention: %s", err);
@@ -885,7 +886,7 @@ tick(struct worker *w)
 	if (w->nrunning < w->s.global.workers &&
 	    now - w->last_tick >= TICK_MS) {
 		w->last_tick = now;
-		if (ledger_data_version(w->ledger, &v) == 0 &&
+		if (store_data_version(w->store, &v) == 0 &&
 		    v != w->version) {
 			w->version = v;
 			w->look = 1;
@@ -1019,21 +1020,9 @@ static int
 open_files(struct worker *w)
 {
 	const struct endpoint	*g = &w->s.global;
-	char			 path[PATH_MAX], err[512];
+	char			 err[512];
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/webhooks.db",
-	    g->state_dir) >= sizeof(path)) {
-		log_warnx("state_dir too long");
-		return -1;
-	}
-	/*
-	 * The worker's own commits (claims, outcomes) are not synced one
-	 * by one: a power cut can only take back its latest changes, and
-	 * then a delivery runs again, as at-least-once allows.  What a
-	 * handler acknowledged was synced by the handler.  Two syncs per
-	 * command were a tenth of the worker's time.
-	 */
-	if ((w->ledger = ledger_open(path, 0, g->db_timeout, err,
+	if ((w->store = store_open_worker(g, w->s.lease_ms, err,
 	    sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		return -1;
@@ -1047,8 +1036,8 @@ open_files(struct worker *w)
 	if ((w->counters = counters_open(g->state_dir, 1, err,
 	    sizeof(err))) == NULL)
 		log_warnx("%s", err);
-	note(w, "serving %zu endpoints from '%s': ledger '%s', %ld at"
-	    " once, lease %lld s", w->s.neps, w->cfg_path, path,
+	note(w, "serving %zu endpoints from '%s': %s, %ld at once, lease"
+	    " %lld s", w->s.neps, w->cfg_path, store_name(w->store),
 	    g->workers, w->s.lease_ms / 1000);
 	return 0;
 }
@@ -1074,7 +1063,7 @@ start(struct worker *w)
 		log_warn("cannot set up signals");
 		return -1;
 	}
-	if (ledger_data_version(w->ledger, &w->version) == -1)
+	if (store_data_version(w->store, &w->version) == -1)
 		log_warnx("cannot read the ledger's data_version");
 	if (geteuid() == 0 && !w->once)
 		log_warnx("running as root: so do the commands");
@@ -1089,7 +1078,7 @@ cleanup(struct worker *w)
 	for (i = 0; i < MAX_WORKERS; i++)
 		if (w->jobs[i].sp != NULL)
 			job_clear(&w->jobs[i]);
-	ledger_close(w->ledger);
+	store_close(w->store);
 	dlog_close(w->log);
 	counters_close(w->counters);
 	setup_free(&w->s);

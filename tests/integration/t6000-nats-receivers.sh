@@ -3,7 +3,7 @@
 # its own configuration, log and state folders) on one real 3-node
 # nats-server cluster on loopback.
 #  - Unique deliveries spread over both hosts, some resent to the other
-#    host, while one node is kill -9'd and restarted: every delivery is
+#    host, while the stream's leader node is kill -9'd and restarted: every delivery is
 #    in the stream exactly once, every resent one is "duplicate" on the
 #    second host, every answer that was not 200 was a 503 with
 #    Retry-After that a retry got through.
@@ -14,8 +14,8 @@
 . "$(dirname "$0")/../contract.sh"
 . "$(dirname "$0")/../nats.sh"
 t_init nats-receivers
-N=${NATS_N_DELIVERIES:-300}
-RESEND=${NATS_RESEND:-60}
+N=${NATS_N_DELIVERIES:-120}
+RESEND=${NATS_RESEND:-30}
 
 nats_cluster 3
 ok "3-node cluster up with a meta leader"
@@ -101,9 +101,12 @@ senders=$!
 while [ "$(wc -l <"$T/first.out")" -lt $((N / 5)) ]; do
 	sleep 0.2
 done
-nats_kill 1
+# The stream's leader: its followers then elect another (a few seconds
+# in which publishes fail, and handlers retry or answer 503).
+victim=$(nats_stream_leader webhooks) || victim=1
+nats_kill "$victim"
 sleep 3
-nats_start 1
+nats_start "$victim"
 wait "$senders"
 nats_wait_ready 60
 
@@ -114,7 +117,7 @@ bad=$(tr ' ' '\n' <"$T/first.out" | grep -vE '^(/|200/$|503/[0-9]+$)' |
     sort | uniq -c)
 assert_eq "" "$bad" "every answer was 200, or 503 with Retry-After"
 retried=$(grep -c ' 503/' "$T/first.out" || true)
-ok "$retried deliveries got a 503 first (node kill) and went through"
+ok "$retried deliveries got a 503 first (leader n$victim killed) and went through"
 
 # Resent to the other host: duplicate there.
 ls "$T/req" | grep '^again\.' | sed "s|^|$T/req/|" |
@@ -155,6 +158,28 @@ assert_eq "$handlers_before" "$handlers_after" \
     "the same web server and FastCGI processes served throughout"
 assert_eq $((N + 3)) "$(nats_stream_msgs webhooks)" \
     "nothing stored without quorum, both stored after"
+# --- check-config ----------------------------------------------------
+ctl=$BUILD_DIR/bin/webhookctl
+# Inline secrets want a file others cannot read.
+chmod 600 "$T/a.conf"
+out=$("$ctl" check-config "$T/a.conf" 2>&1) ||
+	fail "check-config finds a problem in a good setup" "$out"
+assert_match "ok +store nats: stream 'webhooks' as configured" "$out" \
+    "check-config: the cluster answers and the stream is as configured"
+sed 's/^nats_replicas = 3$/nats_replicas = 1/' "$T/a.conf" >"$T/r1.conf"
+chmod 600 "$T/r1.conf"
+rc=0
+out=$("$ctl" check-config "$T/r1.conf" 2>&1) || rc=$?
+assert_eq 1 "$rc" "check-config: a stream mismatch is a problem (exit 1)"
+assert_match "stream 'webhooks' has 3 replicas, nats_replicas is 1" "$out" \
+    "check-config: it says what differs"
+grep -v '^nats_url' "$T/a.conf" >"$T/nourl.conf"
+chmod 600 "$T/nourl.conf"
+rc=0
+out=$("$ctl" check-config "$T/nourl.conf" 2>&1) || rc=$?
+assert_eq 1 "$rc" "check-config: store = nats without nats_url fails"
+assert_match 'store = nats needs nats_url' "$out" "check-config: and says so"
+
 errs=$(cat "$T/lighttpd-fcgi/error.log" "$T/b-srv/lighttpd-fcgi/error.log")
 case $errs in
 *"forbidden system call"*) fail "a handler broke the sandbox" "$errs" ;;
