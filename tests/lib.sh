@@ -1,9 +1,10 @@
 # shellcheck shell=bash
 # tests/lib.sh: the shell harness sourced by tests/integration/tNNNN-*.sh.
 #
-# It starts real web servers (lighttpd, Apache) on 127.0.0.1 with configs
-# generated into a per-test temporary directory, posts requests with curl
-# and checks the answers.  Nothing here touches the system-wide services:
+# It starts real web servers (lighttpd, Apache, nginx, Caddy, and
+# spawn-fcgi for the servers that start no FastCGI program) on 127.0.0.1
+# with configs generated into a per-test temporary directory, posts
+# requests with curl and checks the answers.  Nothing here touches the system-wide services:
 # every server gets its own ServerRoot, PID file, logs and sockets under
 # $T, and every process it starts is stopped by PID when the test exits.
 #
@@ -457,8 +458,8 @@ max_body() {
 #   MAX_PROCS     FastCGI processes per endpoint (default 2); with
 #                 apache-fcgid per program, as endpoints sharing one
 #                 share its process class; unused by the CGI kinds
-#   TLS=1         HTTPS with make_cert's certificate; HTTPS=on reaches
-#                 the program
+#   TLS=1         HTTPS with make_cert's certificate (caddy-fcgi: with
+#                 one of Caddy's internal CA); HTTPS=on reaches the program
 #   MAX_BODY_BYTES  bodies the server must accept (default 2 MiB + 64 KiB)
 #   LIGHTTPD_MODULES  more modules, as '"mod_auth", ' (before the FastCGI
 #                 or CGI one); LIGHTTPD_EXTRA  more lighttpd.conf lines

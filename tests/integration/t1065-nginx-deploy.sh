@@ -203,6 +203,13 @@ assert_eq "$(id -u "$(server_user)")" "$(stat -c %u "/proc/$unit_pid")" \
 assert_eq "socket:" "$(readlink "/proc/$unit_pid/fd/0" | cut -c1-7)" \
     "webhook@github: its standard input is the socket"
 deliver github github 200 "unit, unix socket, a second delivery"
+# A chunked body: nginx reads it whole and passes the length it counted.
+make_body github "nginx-chunked" "$T/body"
+sign github "$T/body" "$(cat "$S/github.secret")" "nginx-chunked"
+code=$(post "https://127.0.0.1:$port/hooks/github" "$T/body" "${H[@]}" \
+    -H 'Transfer-Encoding: chunked')
+assert_eq 200 "$code" "github: a chunked body is accepted"
+assert_eq 1 "$(rows github nginx-chunked)" "github: the chunked body stored"
 assert_eq github.fcgi "$(comm "$unit_pid")" \
     "webhook@github: the same process serves again"
 deliver stripe stripe 200 "unit, TCP drop-in"
