@@ -123,7 +123,8 @@ $(BUILD)/helpers/%: tests/helpers/%.c
 
 # These two link the library: one enters the handlers' sandbox, the
 # other times the counters.
-$(BUILD)/helpers/sandbox-probe $(BUILD)/helpers/bench-counters: \
+$(BUILD)/helpers/sandbox-probe $(BUILD)/helpers/bench-counters \
+    $(BUILD)/helpers/nats-fill: \
     $(BUILD)/helpers/%: tests/helpers/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)

@@ -56,6 +56,7 @@ struct jetstream {
 	natsSubscription *sub;		/* the worker's pull subscription */
 	struct {
 		long long	 seq;
+		long		 attempt;
 		natsMsg		*msg;
 	}		 held[JS_HELD];	/* claimed, not finished */
 };
@@ -736,6 +737,7 @@ jetstream_claim(struct jetstream *j, long wait_ms, struct ledger_job *job,
 	}
 	jsMsgMetaData_Destroy(meta);
 	j->held[slot].seq = job->rowid;
+	j->held[slot].attempt = job->attempt;
 	j->held[slot].msg = m;
 	return 1;
 }
@@ -750,7 +752,7 @@ held_drop(struct jetstream *j, int slot)
 
 /* Keeps a dead delivery findable: <dead>.<seq> = what happened. */
 static int
-record_dead(struct jetstream *j, natsMsg *orig, long long seq,
+record_dead(struct jetstream *j, natsMsg *orig, long long seq, long attempt,
     const struct ledger_outcome *o, long long now_ms, char *err,
     size_t errlen)
 {
@@ -780,6 +782,8 @@ record_dead(struct jetstream *j, natsMsg *orig, long long seq,
 	natsMsgHeader_Set(m, "Webhook-Seq", num);
 	snprintf(num, sizeof(num), "%lld", now_ms);
 	natsMsgHeader_Set(m, "Webhook-Finished-At", num);
+	snprintf(num, sizeof(num), "%ld", attempt);
+	natsMsgHeader_Set(m, "Webhook-Attempts", num);
 	if (o->has_exit) {
 		snprintf(num, sizeof(num), "%d", o->exit_status);
 		natsMsgHeader_Set(m, "Webhook-Exit", num);
@@ -818,8 +822,8 @@ jetstream_finish(struct jetstream *j, long long rowid,
 		break;
 	case LEDGER_DEAD:
 		/* Without its record a dead delivery would be lost: retry. */
-		if (record_dead(j, j->held[slot].msg, rowid, o, now_ms, err,
-		    errlen) == -1) {
+		if (record_dead(j, j->held[slot].msg, rowid,
+		    j->held[slot].attempt, o, now_ms, err, errlen) == -1) {
 			natsMsg_NakWithDelay(j->held[slot].msg, 1000, NULL);
 			held_drop(j, slot);
 			return -1;
@@ -852,4 +856,381 @@ jetstream_unclaim(struct jetstream *j, long long rowid, char *err,
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- webhookctl's view -------------------------------------------------- */
+
+static const char *
+hdr(natsMsg *m, const char *key)
+{
+	const char	*v = NULL;
+
+	if (natsMsgHeader_Get(m, key, &v) != NATS_OK || v == NULL)
+		return "";
+	return v;
+}
+
+static long long
+hdr_num(natsMsg *m, const char *key)
+{
+	return strtoll(hdr(m, key), NULL, 10);
+}
+
+/* First and last sequence of a stream; 0 and -1 when it is empty. */
+static int
+stream_range(struct jetstream *j, const char *name, uint64_t *first,
+    uint64_t *last, uint64_t *msgs, char *err, size_t errlen)
+{
+	jsStreamInfo	*si = NULL;
+	jsErrCode	 jerr = 0;
+	natsStatus	 s;
+
+	if ((s = js_GetStreamInfo(&si, j->js, name, NULL, &jerr)) !=
+	    NATS_OK) {
+		nats_reason(err, errlen, "cannot look at the stream", s, jerr);
+		return -1;
+	}
+	*first = si->State.FirstSeq;
+	*last = si->State.LastSeq;
+	if (msgs != NULL)
+		*msgs = si->State.Msgs;
+	jsStreamInfo_Destroy(si);
+	return 0;
+}
+
+/* The row of a stored delivery; body only with with_body. */
+static void
+row_of(natsMsg *m, long long seq, int with_body, struct ledger_row *r)
+{
+	const char	*data = natsMsg_GetData(m), *nl = NULL;
+	size_t		 len = (size_t)natsMsg_GetDataLength(m);
+
+	memset(r, 0, sizeof(*r));
+	r->rowid = seq;
+	r->endpoint = hdr(m, "Webhook-Endpoint");
+	r->delivery_id = hdr(m, "Webhook-Id");
+	r->provider = hdr(m, "Webhook-Provider");
+	r->event = hdr(m, "Webhook-Event");
+	r->received_at = hdr_num(m, "Webhook-Received-At");
+	r->body_sha256 = hdr(m, "Webhook-Body-Sha256");
+	r->headers = "{}";
+	r->headers_len = 2;
+	if (data != NULL && (nl = memchr(data, '\n', len)) != NULL) {
+		r->headers = data;
+		r->headers_len = (size_t)(nl - data);
+		r->body_len = len - r->headers_len - 1;
+		if (with_body)
+			r->body = nl + 1;
+	}
+}
+
+/* Dead records, newest first: fn(arg, record, original seq). */
+static int
+each_dead(struct jetstream *j, int (*fn)(void *, natsMsg *, long long),
+    void *arg, char *err, size_t errlen)
+{
+	natsMsg		*m;
+	jsErrCode	 jerr;
+	uint64_t	 first, last, seq;
+	int		 rc = 0, n = 0;
+
+	if (stream_range(j, j->dead, &first, &last, NULL, err, errlen) == -1)
+		return -1;
+	for (seq = last; rc == 0 && seq >= first && seq > 0 &&
+	    n < JETSTREAM_SCAN; seq--, n++) {
+		jerr = 0;
+		if (js_GetMsg(&m, j->js, j->dead, seq, NULL, &jerr) != NATS_OK)
+			continue;	/* purged: retried meanwhile */
+		rc = fn(arg, m, hdr_num(m, "Webhook-Seq"));
+		natsMsg_Destroy(m);
+	}
+	return rc;
+}
+
+struct dead_set {
+	long long	*seqs;
+	size_t		 n, cap;
+};
+
+static int
+dead_collect(void *arg, natsMsg *m, long long seq)
+{
+	struct dead_set	*d = arg;
+	long long	*p;
+
+	(void)m;
+	if (d->n == d->cap) {
+		d->cap = d->cap == 0 ? 64 : d->cap * 2;
+		if ((p = reallocarray(d->seqs, d->cap, sizeof(*p))) == NULL)
+			return -1;
+		d->seqs = p;
+	}
+	d->seqs[d->n++] = seq;
+	return 0;
+}
+
+static int
+dead_has(const struct dead_set *d, long long seq)
+{
+	size_t	 i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->seqs[i] == seq)
+			return 1;
+	return 0;
+}
+
+/* How far the consumer has acknowledged everything; 0 without one. */
+static uint64_t
+ack_floor(struct jetstream *j)
+{
+	jsConsumerInfo	*ci = NULL;
+	jsErrCode	 jerr = 0;
+	uint64_t	 floor;
+
+	if (js_GetConsumerInfo(&ci, j->js, j->stream, JS_CONSUMER, NULL,
+	    &jerr) != NATS_OK)
+		return 0;
+	floor = ci->AckFloor.Stream;
+	jsConsumerInfo_Destroy(ci);
+	return floor;
+}
+
+struct lister {
+	struct jetstream		*j;
+	const struct ledger_query	*q;
+	int				(*fn)(void *, const struct ledger_row *);
+	void				*arg;
+	char				*err;
+	size_t				 errlen;
+};
+
+static int
+match(const struct ledger_query *q, const struct ledger_row *r)
+{
+	if (q->endpoint != NULL && strcmp(q->endpoint, r->endpoint) != 0)
+		return 0;
+	if (q->delivery_id != NULL && strcmp(q->delivery_id,
+	    r->delivery_id) != 0)
+		return 0;
+	if (q->state != NULL && strcmp(q->state, r->state) != 0)
+		return 0;
+	return !(q->not_done && strcmp(r->state, "done") == 0);
+}
+
+/* --state dead: from the dead records, with the original's headers. */
+static int
+list_dead_one(void *arg, natsMsg *d, long long seq)
+{
+	struct lister		*l = arg;
+	struct ledger_row	 r;
+	natsMsg			*m = NULL;
+	jsErrCode		 jerr = 0;
+	int			 rc;
+
+	if (js_GetMsg(&m, l->j->js, l->j->stream, (uint64_t)seq, NULL,
+	    &jerr) != NATS_OK)
+		m = NULL;
+	if (m != NULL)
+		row_of(m, seq, l->q->with_body, &r);
+	else {
+		memset(&r, 0, sizeof(r));
+		r.rowid = seq;
+		r.endpoint = hdr(d, "Webhook-Endpoint");
+		r.delivery_id = hdr(d, "Webhook-Id");
+		r.provider = hdr(d, "Webhook-Provider");
+		r.event = hdr(d, "Webhook-Event");
+		r.received_at = hdr_num(d, "Webhook-Received-At");
+		r.headers = "{}";
+		r.headers_len = 2;
+		r.body_pruned = 1;
+		r.body_sha256 = "";
+	}
+	r.state = "dead";
+	r.attempts = hdr_num(d, "Webhook-Attempts");
+	r.finished_at = hdr_num(d, "Webhook-Finished-At");
+	if (hdr(d, "Webhook-Exit")[0] != '\0') {
+		r.has_exit = 1;
+		r.last_exit = (int)hdr_num(d, "Webhook-Exit");
+	}
+	r.last_error = natsMsg_GetDataLength(d) > 0 ? natsMsg_GetData(d) :
+	    NULL;
+	rc = match(l->q, &r) ? l->fn(l->arg, &r) : 0;
+	natsMsg_Destroy(m);
+	return rc;
+}
+
+int
+jetstream_list(struct jetstream *j, const struct ledger_query *q,
+    int (*fn)(void *, const struct ledger_row *), void *arg, char *err,
+    size_t errlen)
+{
+	struct lister		 l = { j, q, fn, arg, err, errlen };
+	struct dead_set		 dead = { NULL, 0, 0 };
+	struct ledger_row	 r;
+	natsMsg			*m;
+	jsErrCode		 jerr;
+	uint64_t		 first, last, seq, floor;
+	int			 rc = 0, n = 0;
+
+	if (q->state != NULL && strcmp(q->state, "dead") == 0)
+		return each_dead(j, list_dead_one, &l, err, errlen);
+	if (each_dead(j, dead_collect, &dead, err, errlen) == -1 ||
+	    stream_range(j, j->stream, &first, &last, NULL, err, errlen) ==
+	    -1) {
+		free(dead.seqs);
+		return -1;
+	}
+	floor = ack_floor(j);
+	for (seq = last; rc == 0 && seq >= first && seq > 0 &&
+	    n < JETSTREAM_SCAN; seq--, n++) {
+		jerr = 0;
+		if (js_GetMsg(&m, j->js, j->stream, seq, NULL, &jerr) !=
+		    NATS_OK)
+			continue;
+		row_of(m, (long long)seq, q->with_body, &r);
+		r.state = dead_has(&dead, (long long)seq) ? "dead" :
+		    seq <= floor ? "done" : "queued";
+		if (match(q, &r))
+			rc = fn(arg, &r);
+		natsMsg_Destroy(m);
+	}
+	free(dead.seqs);
+	return rc;
+}
+
+int
+jetstream_stats(struct jetstream *j,
+    int (*fn)(void *, const struct ledger_count *), void *arg, char *err,
+    size_t errlen)
+{
+	struct ledger_count	 c;
+	jsConsumerInfo		*ci = NULL;
+	jsErrCode		 jerr = 0;
+	uint64_t		 first, last, msgs, dmsgs;
+	long long		 n[4];
+	const char		*names[4] = { "queued", "running", "done",
+				    "dead" };
+	int			 i, rc = 0;
+
+	if (stream_range(j, j->stream, &first, &last, &msgs, err, errlen) ==
+	    -1 || stream_range(j, j->dead, &first, &last, &dmsgs, err,
+	    errlen) == -1)
+		return -1;
+	memset(n, 0, sizeof(n));
+	if (js_GetConsumerInfo(&ci, j->js, j->stream, JS_CONSUMER, NULL,
+	    &jerr) == NATS_OK) {
+		n[0] = (long long)ci->NumPending;
+		n[1] = ci->NumAckPending;
+		jsConsumerInfo_Destroy(ci);
+	} else
+		n[0] = (long long)msgs;
+	n[3] = (long long)dmsgs;
+	n[2] = (long long)msgs - n[0] - n[1] - n[3];
+	if (n[2] < 0)
+		n[2] = 0;
+	for (i = 0; rc == 0 && i < 4; i++) {
+		if (n[i] == 0)
+			continue;
+		memset(&c, 0, sizeof(c));
+		c.endpoint = "*";
+		c.state = names[i];
+		c.count = n[i];
+		rc = fn(arg, &c);
+	}
+	return rc;
+}
+
+struct requeue {
+	struct jetstream	*j;
+	const char		*endpoint;
+	const char		*delivery_id;	/* NULL: every dead one */
+	long long		 now_ms;
+	long long		 count;
+	char			*err;
+	size_t			 errlen;
+};
+
+/* Republishes the original of a dead record, then drops the record. */
+static int
+requeue_one(void *arg, natsMsg *d, long long seq)
+{
+	struct requeue	*t = arg;
+	jsOptions	 o;
+	jsPubAck	*pa = NULL;
+	jsErrCode	 jerr = 0;
+	natsMsg		*m = NULL, *copy = NULL;
+	const char	**keys = NULL, *v;
+	char		 subj[128];
+	int		 nkeys = 0, i, rc = -1;
+	natsStatus	 s;
+
+	if (t->endpoint != NULL && strcmp(t->endpoint,
+	    hdr(d, "Webhook-Endpoint")) != 0)
+		return 0;
+	if (t->delivery_id != NULL && strcmp(t->delivery_id,
+	    hdr(d, "Webhook-Id")) != 0)
+		return 0;
+	if ((s = js_GetMsg(&m, t->j->js, t->j->stream, (uint64_t)seq, NULL,
+	    &jerr)) != NATS_OK) {
+		nats_reason(t->err, t->errlen, "the dead delivery left the"
+		    " stream (past dedupe_window)", s, jerr);
+		return -1;
+	}
+	snprintf(subj, sizeof(subj), "%s.r.%lld.%lld", t->j->stream, seq,
+	    t->now_ms);
+	if (natsMsg_Create(&copy, subj, NULL, natsMsg_GetData(m),
+	    natsMsg_GetDataLength(m)) != NATS_OK ||
+	    natsMsgHeader_Keys(m, &keys, &nkeys) != NATS_OK) {
+		snprintf(t->err, t->errlen, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nkeys; i++)
+		if (strncmp(keys[i], "Webhook-", 8) == 0 &&
+		    natsMsgHeader_Get(m, keys[i], &v) == NATS_OK)
+			natsMsgHeader_Set(copy, keys[i], v);
+	if ((s = js_PublishMsg(&pa, t->j->js, copy, NULL, &jerr)) !=
+	    NATS_OK) {
+		nats_reason(t->err, t->errlen, "cannot queue it again", s,
+		    jerr);
+		goto out;
+	}
+	jsOptions_Init(&o);
+	o.Stream.Purge.Subject = natsMsg_GetSubject(d);
+	if ((s = js_PurgeStream(t->j->js, t->j->dead, &o, &jerr)) != NATS_OK)
+		log_warnx("requeued, but its dead record stays: %s",
+		    natsStatus_GetText(s));
+	t->count++;
+	rc = t->delivery_id != NULL ? 1 : 0;
+out:
+	free((void *)keys);
+	jsPubAck_Destroy(pa);
+	natsMsg_Destroy(copy);
+	natsMsg_Destroy(m);
+	return rc;
+}
+
+int
+jetstream_requeue(struct jetstream *j, const char *endpoint,
+    const char *delivery_id, long long now_ms, char *err, size_t errlen)
+{
+	struct requeue	 t = { j, endpoint, delivery_id, now_ms, 0, err,
+			    errlen };
+	int		 rc;
+
+	if ((rc = each_dead(j, requeue_one, &t, err, errlen)) == -1)
+		return -1;
+	return t.count > 0 ? 1 : 0;
+}
+
+int
+jetstream_requeue_dead(struct jetstream *j, const char *endpoint,
+    long long now_ms, long long *count, char *err, size_t errlen)
+{
+	struct requeue	 t = { j, endpoint, NULL, now_ms, 0, err, errlen };
+	int		 rc;
+
+	rc = each_dead(j, requeue_one, &t, err, errlen);
+	*count = t.count;
+	return rc == -1 ? -1 : 0;
 }

@@ -123,4 +123,38 @@ int		 jetstream_finish(struct jetstream *, long long rowid,
 int		 jetstream_unclaim(struct jetstream *, long long rowid,
 		    char *err, size_t errlen);
 
+/*
+ * webhookctl's view (queue list/stats/show/retry), with the ledger's
+ * meanings (ledger.h).  A delivery's state comes from the consumer and
+ * the dead stream: dead when <stream>_dead has it, done when the
+ * consumer's ack floor has passed it, else queued (waiting, running or
+ * acknowledged out of order).  Rows are read newest first, one request
+ * each, at most JETSTREAM_SCAN of them per call.
+ */
+#define JETSTREAM_SCAN	100000
+struct ledger_query;
+struct ledger_row;
+struct ledger_count;
+
+int		 jetstream_list(struct jetstream *, const struct ledger_query *,
+		    int (*fn)(void *, const struct ledger_row *), void *arg,
+		    char *err, size_t errlen);
+/* One count per state, for endpoint "*" (the stream does not split). */
+int		 jetstream_stats(struct jetstream *,
+		    int (*fn)(void *, const struct ledger_count *), void *arg,
+		    char *err, size_t errlen);
+/*
+ * Runs a dead delivery again: a copy of it goes to the stream under a
+ * subject of its own (<stream>.r.<seq>.<now>) and its dead record goes.
+ * endpoint NULL: any.  Returns 1 requeued, 0 no such dead delivery, or
+ * -1 with err set.
+ */
+int		 jetstream_requeue(struct jetstream *, const char *endpoint,
+		    const char *delivery_id, long long now_ms, char *err,
+		    size_t errlen);
+/* Every dead delivery (of endpoint, or all); sets *count.  0 or -1. */
+int		 jetstream_requeue_dead(struct jetstream *, const char *endpoint,
+		    long long now_ms, long long *count, char *err,
+		    size_t errlen);
+
 #endif /* JETSTREAM_H */

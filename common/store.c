@@ -3,6 +3,9 @@
  * (see store.h).  Nothing here knows either library: ledger.c and
  * jetstream.c do.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,5 +307,110 @@ store_prune(struct store *st, long long now_ms, long long keep_done_ms,
 		    dedupe_window_ms, pruned, deleted, err, errlen);
 	/* The stream's MaxAge (dedupe_window) removes old deliveries. */
 	*pruned = *deleted = 0;
+	return 0;
+}
+
+/* ---- webhookctl's side -------------------------------------------------- */
+
+int
+store_open_ctl(const struct endpoint *ep, struct store **out, char *err,
+    size_t errlen)
+{
+	struct jetstream_conf	 c;
+	struct store		*st;
+	struct stat		 sb;
+
+	*out = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (store_is_nats(ep)) {
+		nats_conf(ep, "webhookctl", &c);
+		if ((st->js = jetstream_open(&c, err, errlen)) == NULL)
+			goto fail;
+		*out = st;
+		return 1;
+	}
+	if ((size_t)snprintf(st->path, sizeof(st->path), "%s/webhooks.db",
+	    ep->state_dir) >= sizeof(st->path)) {
+		snprintf(err, errlen, "state_dir '%s' is too long",
+		    ep->state_dir);
+		goto fail;
+	}
+	if (stat(st->path, &sb) == -1) {
+		if (errno == ENOENT) {
+			free(st);
+			return 0;
+		}
+		snprintf(err, errlen, "cannot use '%s': %s", st->path,
+		    strerror(errno));
+		goto fail;
+	}
+	if ((st->ledger = ledger_open(st->path, 1, ep->db_timeout, err,
+	    errlen)) == NULL)
+		goto fail;
+	*out = st;
+	return 1;
+fail:
+	free(st);
+	return -1;
+}
+
+int
+store_list(struct store *st, const struct ledger_query *q,
+    int (*fn)(void *, const struct ledger_row *), void *arg, char *err,
+    size_t errlen)
+{
+	if (st->js != NULL)
+		return jetstream_list(st->js, q, fn, arg, err, errlen);
+	return ledger_list(st->ledger, q, fn, arg, err, errlen);
+}
+
+int
+store_stats(struct store *st, int (*fn)(void *, const struct ledger_count *),
+    void *arg, char *err, size_t errlen)
+{
+	if (st->js != NULL)
+		return jetstream_stats(st->js, fn, arg, err, errlen);
+	return ledger_stats(st->ledger, fn, arg, err, errlen);
+}
+
+enum ledger_requeue
+store_requeue(struct store *st, const char *endpoint, const char *delivery_id,
+    long long now_ms, char *err, size_t errlen)
+{
+	if (st->js == NULL)
+		return ledger_requeue(st->ledger, endpoint, delivery_id, now_ms,
+		    err, errlen);
+	switch (jetstream_requeue(st->js, endpoint, delivery_id, now_ms, err,
+	    errlen)) {
+	case 1:
+		return LEDGER_REQUEUED;
+	case 0:
+		return LEDGER_REQUEUE_UNKNOWN;
+	}
+	return LEDGER_REQUEUE_ERROR;
+}
+
+int
+store_requeue_dead(struct store *st, const char *endpoint, long long now_ms,
+    long long *count, char *err, size_t errlen)
+{
+	if (st->js != NULL)
+		return jetstream_requeue_dead(st->js, endpoint, now_ms, count,
+		    err, errlen);
+	return ledger_requeue_dead(st->ledger, endpoint, now_ms, count, err,
+	    errlen);
+}
+
+int
+store_purge_done(struct store *st, const char *endpoint, long long before_ms,
+    long long *count, char *err, size_t errlen)
+{
+	if (st->js == NULL)
+		return ledger_purge_done(st->ledger, endpoint, before_ms, count,
+		    err, errlen);
+	*count = 0;
 	return 0;
 }

@@ -83,4 +83,30 @@ int		 store_prune(struct store *, long long now_ms,
 		    long long *pruned, long long *deleted, char *err,
 		    size_t errlen);
 
+/*
+ * webhookctl's side.  store_open_ctl() opens what an endpoint uses: the
+ * ledger when its database exists (else *st = NULL and 0), or the NATS
+ * stream.  Returns 1, 0, or -1 with err set.  The rest mean what their
+ * ledger_* namesakes do; with NATS see jetstream.h for what a state
+ * means, purge does nothing (deliveries leave the stream after
+ * dedupe_window) and only dead deliveries can be retried.
+ */
+int		 store_open_ctl(const struct endpoint *, struct store **st,
+		    char *err, size_t errlen);
+int		 store_list(struct store *, const struct ledger_query *,
+		    int (*fn)(void *, const struct ledger_row *), void *arg,
+		    char *err, size_t errlen);
+int		 store_stats(struct store *,
+		    int (*fn)(void *, const struct ledger_count *), void *arg,
+		    char *err, size_t errlen);
+enum ledger_requeue store_requeue(struct store *, const char *endpoint,
+		    const char *delivery_id, long long now_ms, char *err,
+		    size_t errlen);
+int		 store_requeue_dead(struct store *, const char *endpoint,
+		    long long now_ms, long long *count, char *err,
+		    size_t errlen);
+int		 store_purge_done(struct store *, const char *endpoint,
+		    long long before_ms, long long *count, char *err,
+		    size_t errlen);
+
 #endif /* STORE_H */

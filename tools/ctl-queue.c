@@ -13,6 +13,7 @@
 #include "dlog.h"
 #include "json.h"
 #include "ledger.h"
+#include "store.h"
 #include "log.h"
 #include "parse.h"
 #include "ctl.h"
@@ -203,12 +204,12 @@ list_row(void *arg, const struct ledger_row *r)
 }
 
 static int
-list_ledger(void *arg, struct ledger *led)
+list_ledger(void *arg, struct store *led)
 {
 	struct lister	*l = arg;
 	char		 err[512];
 
-	if (ledger_list(led, &l->q, list_row, l, err, sizeof(err)) == -1) {
+	if (store_list(led, &l->q, list_row, l, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return -1;
 	}
@@ -281,11 +282,11 @@ stats_count(void *arg, const struct ledger_count *c)
 }
 
 static int
-stats_ledger(void *arg, struct ledger *l)
+stats_ledger(void *arg, struct store *l)
 {
 	char	 err[512];
 
-	if (ledger_stats(l, stats_count, arg, err, sizeof(err)) == -1) {
+	if (store_stats(l, stats_count, arg, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return -1;
 	}
@@ -351,12 +352,12 @@ struct retry {
 };
 
 static int
-retry_one(void *arg, struct ledger *l)
+retry_one(void *arg, struct store *l)
 {
 	struct retry	*t = arg;
 	char		 err[512];
 
-	t->r = ledger_requeue(l, t->a->endpoint, t->a->arg, ctl_now_ms(),
+	t->r = store_requeue(l, t->a->endpoint, t->a->arg, ctl_now_ms(),
 	    err, sizeof(err));
 	if (t->r == LEDGER_REQUEUE_ERROR)
 		log_warnx("%s", err);
@@ -365,13 +366,13 @@ retry_one(void *arg, struct ledger *l)
 }
 
 static int
-retry_dead(void *arg, struct ledger *l)
+retry_dead(void *arg, struct store *l)
 {
 	struct retry	*t = arg;
 	char		 err[512];
 	long long	 n;
 
-	if (ledger_requeue_dead(l, t->a->arg, ctl_now_ms(), &n, err,
+	if (store_requeue_dead(l, t->a->arg, ctl_now_ms(), &n, err,
 	    sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return -1;
@@ -430,13 +431,13 @@ struct purge {
 };
 
 static int
-purge_ledger(void *arg, struct ledger *l)
+purge_ledger(void *arg, struct store *l)
 {
 	struct purge	*p = arg;
 	char		 err[512];
 	long long	 n;
 
-	if (ledger_purge_done(l, p->a->endpoint, p->before_ms, &n, err,
+	if (store_purge_done(l, p->a->endpoint, p->before_ms, &n, err,
 	    sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return -1;

@@ -12,6 +12,7 @@
 #include "bounds.h"
 #include "json.h"
 #include "ledger.h"
+#include "store.h"
 #include "log.h"
 #include "ctl.h"
 
@@ -65,12 +66,12 @@ struct show_query {
 };
 
 static int
-show_ledger(void *arg, struct ledger *l)
+show_ledger(void *arg, struct store *l)
 {
 	struct show_query	*sq = arg;
 	char			 err[512];
 
-	if (ledger_list(l, &sq->q, show_row, sq->s, err, sizeof(err)) == -1)
+	if (store_list(l, &sq->q, show_row, sq->s, err, sizeof(err)) == -1)
 		log_warnx("%s", err);
 	return 0;
 }

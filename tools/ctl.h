@@ -25,6 +25,7 @@
 
 struct json_doc;
 struct ledger;
+struct store;
 
 /* Exit statuses, the same in every program (STYLE.md rule 9). */
 #define CTL_OK		0	/* done, or the answer is yes */
@@ -129,7 +130,7 @@ int	ctl_ledger(const struct endpoint *, struct ledger **l);
  * value, or -1 after printing why.
  */
 int	ctl_ledgers(struct ctl *, const char *endpoint,
-	    int (*fn)(void *, struct ledger *), void *arg, int *opened);
+	    int (*fn)(void *, struct store *), void *arg, int *opened);
 
 /* --- ledger rows (ctl-queue.c), shared by show --------------------- */
 

@@ -30,6 +30,7 @@
 #include "hmac.h"
 #include "json.h"
 #include "ledger.h"
+#include "store.h"
 #include "log.h"
 #include "parse.h"
 #include "provider.h"
@@ -500,10 +501,11 @@ ctl_endpoint_names(struct ctl *ctl, const char *name, const char **names,
 
 int
 ctl_ledgers(struct ctl *ctl, const char *endpoint,
-    int (*fn)(void *, struct ledger *), void *arg, int *opened)
+    int (*fn)(void *, struct store *), void *arg, int *opened)
 {
 	struct endpoint	 ep;
-	struct ledger	*l;
+	struct store	*l;
+	char		 err[512], key[PATH_MAX];
 	const char	*names[LIMIT_ENDPOINTS];
 	char		 seen[LIMIT_ENDPOINTS][PATH_MAX];
 	int		 i, j, n, nseen = 0, rc = 0, r;
@@ -515,22 +517,26 @@ ctl_ledgers(struct ctl *ctl, const char *endpoint,
 	for (i = 0; rc == 0 && i < n; i++) {
 		if (ctl_endpoint(ctl, names[i], 0, &ep) == -1)
 			return -1;
+		/* With store = nats every endpoint shares the stream. */
+		snprintf(key, sizeof(key), "%s", store_is_nats(&ep) ?
+		    "\001nats" : ep.state_dir);
 		for (j = 0; j < nseen; j++)
-			if (strcmp(seen[j], ep.state_dir) == 0)
+			if (strcmp(seen[j], key) == 0)
 				break;
 		if (j < nseen) {
 			config_endpoint_release(&ep);
 			continue;
 		}
-		snprintf(seen[nseen++], sizeof(seen[0]), "%s", ep.state_dir);
-		r = ctl_ledger(&ep, &l);
+		snprintf(seen[nseen++], sizeof(seen[0]), "%s", key);
+		r = store_open_ctl(&ep, &l, err, sizeof(err));
 		config_endpoint_release(&ep);
-		if (r == -1)
+		if (r == -1) {
+			log_warnx("%s", err);
 			rc = -1;
-		else if (r == 1) {
+		} else if (r == 1) {
 			(*opened)++;
 			rc = fn(arg, l);
-			ledger_close(l);
+			store_close(l);
 		}
 	}
 	return rc;

@@ -128,9 +128,29 @@ assert_match '"id":"fail1".*"outcome":"dead"|"outcome":"dead".*"id":"fail1"' \
 dead=$(nats_stream_msgs webhooks_dead)
 assert_eq 1 "$dead" "the dead delivery is recorded in webhooks_dead"
 
+# --- webhookctl queue with store = nats -----------------------------------
+ctl=$BUILD_DIR/bin/webhookctl
+out=$("$ctl" queue list --state dead 2>&1) || fail "queue list failed" "$out"
+assert_match ' github +dead +2 +push +fail1 exit 3' "$out" \
+    "queue list --state dead finds it, with attempts and exit status"
+out=$("$ctl" queue stats --json 2>&1) || fail "queue stats failed" "$out"
+assert_eq 1 "$(echo "$out" | jq '.endpoints[0].dead')" "queue stats counts it"
+assert_eq "$N" "$(echo "$out" | jq '.endpoints[0].done')" \
+    "queue stats counts the done ones"
+out=$("$ctl" queue show fail1 2>&1) || fail "queue show failed" "$out"
+assert_match 'dead' "$out" "queue show says dead"
+out=$("$ctl" queue retry fail1 2>&1) || fail "queue retry failed" "$out"
+assert_eq "requeued fail1" "$out" "queue retry requeues it"
+wait_runs $((N + 4))
+assert_eq "1 2 1 2" "$(awk '$1 == "fail1" { print $2 }' "$T/out/runs" |
+    tr '\n' ' ' | sed 's/ $//')" "the retried delivery ran again from attempt 1"
+rc=0
+"$ctl" queue retry nosuch >/dev/null 2>&1 || rc=$?
+assert_eq 1 "$rc" "queue retry of an unknown id: exit 1"
+
 # --- a worker dies mid-command ---------------------------------------------
 deliver slow1
-wait_runs $((N + 3))
+wait_runs $((N + 5))
 read -r _ attempt wpid cpid _ <<<"$(awk '$1 == "slow1"' "$T/out/runs")"
 assert_eq 1 "$attempt" "slow1 started (attempt 1)"
 case $wpid in
@@ -142,7 +162,7 @@ kill -KILL "$wpid"
 wait "$wpid" 2>/dev/null || true
 rm -f "$T/.servers/$dead_kind.pids"
 kill -KILL "$cpid" 2>/dev/null || true
-wait_runs $((N + 4))
+wait_runs $((N + 6))
 read -r _ attempt wpid2 _ <<<"$(awk '$1 == "slow1"' "$T/out/runs" |
     tail -n 1)"
 assert_eq 2 "$attempt" "slow1 ran again after its worker died (WEBHOOK_ATTEMPT 2)"
