@@ -58,6 +58,19 @@ enum part_kind {
 	PART_HEADER,	/* a request header's value; text is its name */
 };
 
+/*
+ * How a configured secret becomes the MAC key.  Standard Webhooks
+ * secrets are "whsec_" + base64 of the key and are decoded (unlike
+ * Stripe's whsec_ secrets, used verbatim as text).
+ */
+enum secret_form {
+	SECRET_TEXT = 0,	/* the bytes as configured */
+	SECRET_WHSEC,		/* base64, "whsec_" optional (standardwebhooks,
+				   svix libraries) */
+	SECRET_WHSEC_OR_TEXT,	/* "whsec_" + base64, else the text itself
+				   (the openai library) */
+};
+
 struct signed_part {
 	enum part_kind	 kind;
 	const char	*text;		/* PART_LITERAL, PART_HEADER */
@@ -80,6 +93,7 @@ struct scheme {
 	const char		*ts_key;	/* SIG_ITEMS: "t", or NULL */
 	const char		*ts_header;	/* timestamp header, or NULL */
 	enum ts_format		 ts_format;
+	enum secret_form	 secret_form;	/* how a secret is keyed */
 	struct signed_part	 payload[SCHEME_MAX_PARTS];
 };
 
@@ -144,5 +158,10 @@ extern const struct provider provider_zoom;
 extern const struct provider provider_discord;
 extern const struct provider provider_sendgrid;
 extern const struct provider provider_twitch;
+extern const struct provider provider_standardwebhooks;
+extern const struct provider provider_svix;
+extern const struct provider provider_clerk;
+extern const struct provider provider_resend;
+extern const struct provider provider_openai;
 
 #endif /* PROVIDER_H */

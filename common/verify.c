@@ -17,6 +17,11 @@
 #include "parse.h"
 #include "verify.h"
 
+/* Standard Webhooks' secret prefix (standard-webhooks spec, "Signing
+ * secrets"); Stripe's whsec_ secrets are not decoded (SECRET_TEXT). */
+#define WHSEC		"whsec_"
+#define WHSEC_LEN	6
+
 /* The longest signature of any scheme: a MAC or a DER ECDSA signature. */
 #define SIG_MAX	(HMAC_MAX > HMAC_PK_SIG_MAX ? HMAC_MAX : HMAC_PK_SIG_MAX)
 
@@ -236,17 +241,28 @@ match(const struct scheme *sc, const struct endpoint *ep,
     const struct hmac_part *parts, size_t nparts,
     const struct candidates *c, struct verdict *v)
 {
-	unsigned char	 mac[HMAC_MAX];
-	size_t		 s, i, len = hmac_size(sc->alg);
+	unsigned char	 mac[HMAC_MAX], key[LIMIT_SECRET_LEN];
+	size_t		 s, i, keylen, len = hmac_size(sc->alg);
+	int		 rc;
 
 	if (sc->pk != HMAC_PK_NONE)
 		return match_pk(sc, ep, parts, nparts, c, v);
 	v->sigs_tried = c->n;
 	v->secrets_tried = ep->nsecrets;
 	for (s = 0; s < ep->nsecrets; s++) {
-		if (hmac_compute(sc->alg, ep->secrets[s].data,
-		    ep->secrets[s].len, parts, nparts, mac) == -1)
+		if (verify_secret_key(sc->secret_form, ep->secrets[s].data,
+		    ep->secrets[s].len, key, &keylen) == -1) {
+			/* Never which secret, nor any of its bytes. */
+			v->detail = "a configured secret is not whsec_ +"
+			    " base64, as the scheme needs";
 			return -1;
+		}
+		rc = hmac_compute(sc->alg, key, keylen, parts, nparts, mac);
+		hmac_cleanse(key, keylen);
+		if (rc == -1) {
+			v->detail = "HMAC computation failed";
+			return -1;
+		}
 		if (s == 0) {
 			memcpy(v->expected, mac, len);
 			v->expected_len = len;
@@ -370,8 +386,7 @@ check(const struct scheme *sc, long tolerance, const struct endpoint *ep,
 		    "sent more than once");
 	if (match(sc, ep, parts, nparts, &c, v) == -1)
 		return set(v, VERDICT_ERROR, NULL, sc->pk != HMAC_PK_NONE ?
-		    "signature verification failed" :
-		    "HMAC computation failed");
+		    "signature verification failed" : v->detail);
 	if (v->signature_ok) {
 		if (hmac_sha256_parts(parts, nparts, v->signed_sha256) == -1)
 			return set(v, VERDICT_ERROR, NULL,
@@ -606,6 +621,30 @@ verify_encode(enum sig_encoding enc, const unsigned char *mac, size_t len,
 }
 
 int
+verify_secret_key(enum secret_form form, const char *secret, size_t len,
+    unsigned char *key, size_t *keylen)
+{
+	int	 whsec = len >= WHSEC_LEN && strncmp(secret, WHSEC,
+	    WHSEC_LEN) == 0;
+
+	if (form == SECRET_TEXT || (form == SECRET_WHSEC_OR_TEXT && !whsec)) {
+		if (len > LIMIT_SECRET_LEN)
+			return -1;
+		memcpy(key, secret, len);
+		*keylen = len;
+		return 0;
+	}
+	if (whsec) {
+		secret += WHSEC_LEN;
+		len -= WHSEC_LEN;
+	}
+	if (parse_base64(secret, len, key, LIMIT_SECRET_LEN, keylen) == -1 ||
+	    *keylen == 0)
+		return -1;
+	return 0;
+}
+
+int
 verify_sign(const struct scheme *sc, const char *secret, size_t secretlen,
     const char *ts, const char *body, size_t bodylen, struct buf *out)
 {
@@ -619,9 +658,10 @@ verify_sign_headers(const struct scheme *sc, const char *secret,
     size_t nhdrs, const char *body, size_t bodylen, struct buf *out)
 {
 	struct hmac_part	 parts[SCHEME_MAX_PARTS];
-	unsigned char		 mac[SIG_MAX];
+	unsigned char		 mac[SIG_MAX], key[LIMIT_SECRET_LEN];
 	const char		*missing = NULL;
-	size_t			 nparts, total, maclen = hmac_size(sc->alg);
+	size_t			 nparts, total, keylen;
+	size_t			 maclen = hmac_size(sc->alg);
 	int			 rc;
 
 	if (sc->format == SIG_TOKEN)
@@ -637,9 +677,15 @@ verify_sign_headers(const struct scheme *sc, const char *secret,
 		if (hmac_pk_sign(sc->pk, secret, secretlen, parts, nparts, mac,
 		    &maclen) == -1)
 			return -1;
-	} else if (hmac_compute(sc->alg, secret, secretlen, parts, nparts,
-	    mac) == -1)
-		return -1;
+	} else {
+		if (verify_secret_key(sc->secret_form, secret, secretlen, key,
+		    &keylen) == -1)
+			return -1;
+		rc = hmac_compute(sc->alg, key, keylen, parts, nparts, mac);
+		hmac_cleanse(key, keylen);
+		if (rc == -1)
+			return -1;
+	}
 	if (sc->format == SIG_ITEMS) {
 		rc = buf_printf(out, "%s: ", sc->header);
 		if (rc == 0 && sc->ts_key != NULL)

@@ -105,4 +105,13 @@ int	verify_sign_headers(const struct scheme *, const char *secret,
 	    size_t, const char *ts, const struct header *hdrs, size_t nhdrs,
 	    const char *body, size_t bodylen, struct buf *out);
 
+/*
+ * The MAC key a secret stands for under the scheme's secret_form: the
+ * text itself, or the bytes a "whsec_" + base64 secret encodes.  key
+ * must hold LIMIT_SECRET_LEN bytes.  Returns 0, or -1 when the secret
+ * is not in the form the scheme needs.
+ */
+int	verify_secret_key(enum secret_form, const char *secret, size_t len,
+	    unsigned char *key, size_t *keylen);
+
 #endif /* VERIFY_H */

@@ -159,10 +159,18 @@ describe_scheme(const struct scheme *sc, struct buf *out)
 	    sp->kind != PART_END; sp++, n++) {
 		if (sp->kind == PART_LITERAL)
 			buf_printf(out, " \"%s\"", sp->text);
+		else if (sp->kind == PART_HEADER)
+			buf_printf(out, " %s", sp->text);
 		else
 			buf_adds(out, sp->kind == PART_BODY ? " body" :
 			    " timestamp");
 	}
+	if (sc->secret_form == SECRET_WHSEC)
+		buf_adds(out, ", keyed with the base64 bytes of the whsec_"
+		    " secret");
+	else if (sc->secret_form == SECRET_WHSEC_OR_TEXT)
+		buf_adds(out, ", keyed with the base64 bytes of a whsec_"
+		    " secret, else its text");
 }
 
 /* The signature value secret s gives, as the header would carry it. */

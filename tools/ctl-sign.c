@@ -158,6 +158,11 @@ ctl_new_id(const struct provider *p, char *out, size_t len)
 	}
 	if (strcmp(p->name, "zendesk") == 0)
 		return random_chars("0123456789", 12, out);
+	/* Standard Webhooks (whsec_ secrets): Svix's "msg_" + 27 characters. */
+	if (p->scheme.secret_form != SECRET_TEXT) {
+		memcpy(out, "msg_", 4);
+		return random_chars(alnum, 27, out + 4);
+	}
 	return uuid4(out, len);
 }
 

@@ -93,6 +93,11 @@ static const struct provider *const providers[] = {
 	&provider_discord,
 	&provider_sendgrid,
 	&provider_twitch,
+	&provider_standardwebhooks,
+	&provider_svix,
+	&provider_clerk,
+	&provider_resend,
+	&provider_openai,
 };
 
 #define NPROVIDERS	(sizeof(providers) / sizeof(providers[0]))

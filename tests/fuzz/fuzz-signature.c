@@ -4,11 +4,13 @@
  * items, hex and base64, timestamps in every format, the legacy SHA-1
  * header, the generic receiver's schemes and shared token, and Meta,
  * Dropbox, Zoom and Twitch (whose signature covers a header too: its
- * message id, always "msg-1" here).
+ * message id, always "msg-1" here), and Standard Webhooks (standardwebhooks
+ * and openai: space-separated "v1,<base64>" lists over id.ts.body, keyed
+ * with the decoded whsec_ secret, or openai's text).
  *
  * Input, lines ending in '\n', the last field taking the rest:
  *   variant   its first byte: '0'-'9' pick an endpoint below (others
- *             mod 13: 'J'-'L' are 10-12)
+ *             mod 15: 'J'-'N' are 10-14)
  *   now       Unix seconds of the verifier's clock
  *   secret    the endpoint's first secret (a second, "old", is tried too)
  *   signature the signature header's value (any byte); absent when empty
@@ -34,7 +36,7 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-#define NVARIANTS	13
+#define NVARIANTS	15
 
 /* The value of every header a scheme signs besides its own. */
 #define SIGNED_HEADER	"msg-1"
@@ -94,6 +96,10 @@ variant(int v, struct endpoint *ep)
 		return &provider_dropbox;
 	case 12:
 		return &provider_zoom;
+	case 13:
+		return &provider_standardwebhooks;
+	case 14:
+		return &provider_openai;
 	default:
 		ep->signature_header = "X-Sig";
 		ep->algorithm = "sha512";
@@ -128,9 +134,9 @@ check_genuine(const struct scheme *sc, const struct endpoint *ep,
 	const struct secret		*s;
 	struct hmac_part		 parts[SCHEME_MAX_PARTS];
 	struct sig_items		 items;
-	unsigned char			 mac[HMAC_MAX];
+	unsigned char			 mac[HMAC_MAX], key[LIMIT_SECRET_LEN];
 	struct buf			 enc;
-	size_t				 n = 0, i, plen;
+	size_t				 n = 0, i, plen, keylen;
 	int				 found = 0;
 
 	if (!v->signature_ok || v->secret_index < 0 ||
@@ -152,7 +158,9 @@ check_genuine(const struct scheme *sc, const struct endpoint *ep,
 		    sp->kind == PART_HEADER ? strlen(SIGNED_HEADER) : bodylen;
 	}
 	buf_init(&enc, 4 * HMAC_MAX);
-	if (hmac_compute(sc->alg, s->data, s->len, parts, n, mac) == -1 ||
+	if (verify_secret_key(sc->secret_form, s->data, s->len, key,
+	    &keylen) == -1 ||
+	    hmac_compute(sc->alg, key, keylen, parts, n, mac) == -1 ||
 	    verify_encode(sc->encoding, mac, hmac_size(sc->alg), &enc) == -1)
 		abort();
 	if (sc->format == SIG_PLAIN) {
@@ -218,7 +226,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (len < 1)
 		return 0;
 	sel = f[0] >= '0' && f[0] <= '9' ? f[0] - '0' : f[0] >= 'J' &&
-	    f[0] <= 'L' ? f[0] - 'J' + 10 : (unsigned char)f[0];
+	    f[0] <= 'N' ? f[0] - 'J' + 10 : (unsigned char)f[0];
 	memset(&ep, 0, sizeof(ep));
 	p = variant(sel % NVARIANTS, &ep);
 	f = field(&in, end, &len, 0);
@@ -227,7 +235,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f = field(&in, end, &len, 0);
 	/* Secrets come from a file or the config: NUL-terminated. */
 	copy[0] = strndup(f, len);
-	copy[1] = strdup("an-old-secret");
+	/* Standard Webhooks secrets must decode: "whsec_" + base64 "old". */
+	copy[1] = strdup(p->scheme.secret_form != SECRET_TEXT ? "whsec_b2xk" :
+	    "an-old-secret");
 	sig = field(&in, end, &siglen, 0);
 	f = field(&in, end, &tslen, 0);
 	copy[2] = strndup(f, tslen);

@@ -48,6 +48,11 @@ static const struct {
 	{ "discord", &provider_discord },
 	{ "sendgrid", &provider_sendgrid },
 	{ "twitch", &provider_twitch },
+	{ "standardwebhooks", &provider_standardwebhooks },
+	{ "svix", &provider_svix },
+	{ "clerk", &provider_clerk },
+	{ "resend", &provider_resend },
+	{ "openai", &provider_openai },
 };
 
 /* Reads a whole file, NUL-terminated; NULL when it cannot. */

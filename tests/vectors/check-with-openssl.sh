@@ -277,6 +277,50 @@ verify_twitch() {
   echo mismatch
 }
 
+# Standard Webhooks: PREFIX ("webhook"|"svix") FORM ("whsec": base64, whsec_
+# optional; "or_text": whsec_ + base64, else the text, as the openai SDK).
+# Signed: id "." ts "." body; the header a space-separated list of "v1,<b64>".
+verify_stdwh() {
+  local P=$1 form=$2 s ts id w want k hexkey e good=()
+  has "$P-signature" || { echo missing_signature; return; }
+  has "$P-timestamp" || { echo missing_timestamp; return; }
+  s=$(get "$P-signature"); ts=$(get "$P-timestamp")
+  for e in $s; do
+    [[ $e == v1,* ]] && is_b64 "${e#v1,}" 32 && good+=("${e#v1,}")
+  done
+  (( ${#good[@]} )) || { echo malformed_signature; return; }
+  [[ $ts =~ ^[0-9]+$ ]] || { echo malformed_timestamp; return; }
+  has "$P-id" || { echo malformed_signature; return; }
+  id=$(get "$P-id")
+  for k in "${SECRETS[@]}"; do
+    if [[ $form == or_text && $k != whsec_* ]]; then
+      hexkey=$(printf '%s' "$k" | od -An -tx1 | tr -d ' \n')
+    else
+      hexkey=$(printf '%s' "${k#whsec_}" | openssl base64 -d -A 2>/dev/null | od -An -tx1 | tr -d ' \n')
+      [[ -n $hexkey ]] || { echo error; return; }
+    fi
+  done
+  w=$(window "$ts"); [[ -n $w ]] && { echo "$w"; return; }
+  msg "$id.$ts."
+  for k in "${SECRETS[@]}"; do
+    if [[ $form == or_text && $k != whsec_* ]]; then
+      hexkey=$(printf '%s' "$k" | od -An -tx1 | tr -d ' \n')
+    else
+      hexkey=$(printf '%s' "${k#whsec_}" | openssl base64 -d -A | od -An -tx1 | tr -d ' \n')
+    fi
+    want=$(openssl dgst -sha256 -mac HMAC -macopt "hexkey:$hexkey" -binary < "$TMP/msg" | openssl base64 -A)
+    for e in "${good[@]}"; do
+      [[ $e == "$want" ]] && { COMPUTED="v1,$want"; echo ok; return; }
+    done
+  done
+  echo mismatch
+}
+verify_standardwebhooks() { verify_stdwh webhook whsec; }
+verify_svix() { verify_stdwh svix whsec; }
+verify_clerk() { verify_stdwh svix whsec; }
+verify_resend() { verify_stdwh svix whsec; }
+verify_openai() { verify_stdwh webhook or_text; }
+
 # --- main -------------------------------------------------------------------------------
 for req in "$DIR"/*/*.req; do
   [[ -e $req ]] || continue
