@@ -88,6 +88,11 @@ default_sample(const struct provider *p)
 		{ "discord", "APPLICATION_COMMAND" },
 		{ "sendgrid", "delivered" },
 		{ "twitch", "channel.follow" },
+		{ "standardwebhooks", "contact.created" },
+		{ "svix", "contact.created" },
+		{ "clerk", "user.created" },
+		{ "resend", "email.delivered" },
+		{ "openai", "response.completed" },
 	};
 	size_t	 i;
 
