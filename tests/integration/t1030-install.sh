@@ -25,7 +25,13 @@ want() {
 	echo "$2 $1" >>"$T/want"
 }
 : >"$T/want"
-for p in $PROVIDERS metrics console; do
+# Every handlers/<name>.c is a handler (Makefile), and the two tools
+# served like one.
+for f in "$ROOT"/handlers/*.c; do
+	f=${f##*/}
+	want "/usr/lib/cgi-bin/webhook-fcgi/${f%.c}.fcgi" 755
+done
+for p in metrics console; do
 	want "/usr/lib/cgi-bin/webhook-fcgi/$p.fcgi" 755
 done
 for f in "$BUILD_DIR"/bin/webhook-worker "$BUILD_DIR"/bin/webhookctl; do
