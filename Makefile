@@ -50,7 +50,9 @@ HELPERS   = $(BUILD)/helpers/fcgi-echo $(BUILD)/helpers/fcgi-client \
 	$(BUILD)/helpers/hmac-sign $(BUILD)/helpers/sandbox-probe \
 	$(BUILD)/helpers/sign-many $(BUILD)/helpers/bench-counters
 
-.PHONY: all check test unit integration asan lint run serve install clean \
+STORE ?= sqlite
+
+.PHONY: run-cluster all check test unit integration asan lint run serve install clean \
 	deps-run deps-check bench fuzz fuzz-smoke fuzz-build fuzzers soak deb
 
 # The operators' programs, behind the same web server: metrics.fcgi
@@ -204,7 +206,11 @@ lint:
 	@sh tests/lint.sh
 
 serve: all
-	@sh scripts/run.sh
+	@STORE=$(STORE) sh scripts/run.sh
+
+# The demo on a local 3-node NATS JetStream cluster (store = nats).
+run-cluster: deps-run
+	@$(MAKE) --no-print-directory serve STORE=nats
 
 # Handlers where Debian keeps CGI programs (with PREFIX=/usr), tools,
 # man pages, the sample configuration (never over a real one), the

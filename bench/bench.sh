@@ -15,6 +15,7 @@
 
 . "$(dirname "$0")/../tests/lib.sh"
 . "$ROOT/bench/peer.sh"
+. "$ROOT/tests/nats.sh"
 
 ROUNDS=${BENCH_ROUNDS:-3}
 SECONDS_PER_RUN=${BENCH_SECONDS:-5}
@@ -31,6 +32,8 @@ TARGETS="
 floor|floor: fcgi-echo, 7.3 KiB
 github-relaxed|github 7.3 KiB push, relaxed
 github-durable|github 7.3 KiB push, durable (default)
+github-nats-r1|github 7.3 KiB push, store = nats, R1 stream (3-node cluster)
+github-nats-r3|github 7.3 KiB push, store = nats, R3 stream (3-node cluster)
 stripe-relaxed|stripe 3.1 KiB event, relaxed
 stripe-durable|stripe 3.1 KiB event, durable (default)
 github-mixed|github, 20 % duplicates + 20 % bad signatures, durable
@@ -136,6 +139,40 @@ EOF
 	    github-cgi-static:$ROOT/build/static/cgi-bin/github.fcgi" \
 	    start_server lighttpd-cgi "$CGI_PORT"
 	PEER_PORT=$(free_port)
+	if selected github-nats-r1 || selected github-nats-r3; then
+		nats_setup
+	fi
+}
+
+# nats_setup: a 3-node NATS cluster on loopback and, for each of R1 and
+# R3, a lighttpd "host" of its own (store is a [global] key) whose
+# handlers publish to a stream of that many replicas.
+nats_setup() {
+	local r conf port
+
+	nats_cluster 3
+	for r in 1 3; do
+		conf=$T/nats-r$r.conf
+		sed -n '/^\[github-relaxed\]/q; p' "$T/webhooks.conf" >"$conf"
+		cat >>"$conf" <<EOF
+store = nats
+nats_url = $NATS_URLS
+nats_stream = bench_r$r
+nats_replicas = $r
+
+[github-nats-r$r]
+provider = github
+EOF
+		chmod 644 "$conf"
+		mkdir -p "$T/nats-r$r-srv/.servers"
+		port=$(free_port)
+		eval "NATS_R${r}_PORT=$port"
+		T=$T/nats-r$r-srv WEBHOOK_CONFIG=$conf MAX_PROCS=$PROCS \
+		    ENDPOINTS="github-nats-r$r:$CGI/github.fcgi" \
+		    start_server lighttpd-fcgi "$port"
+		mv "$T/nats-r$r-srv/.servers/lighttpd-fcgi.pids" \
+		    "$T/.servers/nats-r$r-host.pids"
+	done
 }
 
 # --- one run ----------------------------------------------------------
@@ -226,6 +263,12 @@ run_target() {
 	*-cgi | *-cgi-static)
 		wrk_run "$out" "http://127.0.0.1:$CGI_PORT/hooks/$name" \
 		    github "$T/in/push.json" "$SIG_PUSH" "$prefix" ;;
+	github-nats-r1)
+		wrk_run "$out" "http://127.0.0.1:$NATS_R1_PORT/hooks/$name" \
+		    github "$T/in/push.json" "$SIG_PUSH" "$prefix" ;;
+	github-nats-r3)
+		wrk_run "$out" "http://127.0.0.1:$NATS_R3_PORT/hooks/$name" \
+		    github "$T/in/push.json" "$SIG_PUSH" "$prefix" ;;
 	esac
 	# The 1 MiB runs write gigabytes: drop their rows between runs,
 	# once the requests wrk left in flight are done (a delete holding
@@ -289,7 +332,8 @@ peak_rss() {
 check_logs() {
 	local name failed dup rejected late problems=0
 
-	for name in github-relaxed github-durable stripe-relaxed \
+	for name in github-relaxed github-durable github-nats-r1 \
+	    github-nats-r3 stripe-relaxed \
 	    stripe-durable github-1m-relaxed github-1m-durable github-mixed \
 	    github-relaxed-steady github-durable-steady github-cgi \
 	    github-cgi-static; do
@@ -351,7 +395,7 @@ table() {
 		floor=$(median "$(floor_of "$name")" 1)
 		what=${what/STEADY/$STEADY_RATE}
 		case $name in
-		floor* | peer* | *-cgi | *-cgi-static) rss=- ;;
+		floor* | peer* | *-cgi | *-cgi-static | *-nats-*) rss=- ;;
 		*) rss=$(peak_rss "$name" | awk '{ printf "%.1f (%.1f) MiB",
 		    $1 / 1024, $2 / 1024 }') ;;
 		esac

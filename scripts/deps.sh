@@ -18,10 +18,10 @@ set -eu
 
 run_pkgs="gcc make pkg-config libc6-dev libfcgi-dev libssl-dev libjson-c-dev
 libsqlite3-dev libinih-dev libcurl4-openssl-dev libseccomp-dev libnats-dev
-lighttpd curl openssl sqlite3 jq"
+lighttpd curl openssl sqlite3 jq nats-server"
 check_pkgs="$run_pkgs lighttpd-mod-openssl libcmocka-dev apache2 libapache2-mod-fcgid spawn-fcgi
 nginx caddy systemd clang libclang-rt-14-dev valgrind mandoc iproute2 procps
-prometheus chromium debhelper dpkg-dev fakeroot lintian logrotate nats-server"
+prometheus chromium debhelper dpkg-dev fakeroot lintian logrotate"
 bench_pkgs="$check_pkgs wrk webhook python3"
 deb_pkgs="$run_pkgs debhelper dpkg-dev fakeroot lintian"
 

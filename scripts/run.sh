@@ -7,6 +7,10 @@
 # Prometheus metrics are at /metrics and the delivery console at /console
 # (loopback only: lighttpd listens on 127.0.0.1, and the demo config's
 # console_allow_from names loopback, as there is no login here).
+#
+# STORE=nats (make run STORE=nats, or make run-cluster) also starts a
+# 3-node NATS JetStream cluster on free loopback ports under var/nats and
+# uses var/webhooks-nats.conf, with store = nats pointing at it.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +23,12 @@ case $BUILD in
 *) BUILD=$ROOT/$BUILD ;;
 esac
 ENDPOINTS="github stripe slack zendesk iot"
-CONF=$VAR/webhooks.conf
+STORE=${STORE:-sqlite}
+case $STORE in
+sqlite) CONF=$VAR/webhooks.conf ;;
+nats) CONF=$VAR/webhooks-nats.conf ;;
+*) echo "STORE must be sqlite or nats" >&2; exit 100 ;;
+esac
 
 umask 077
 mkdir -p "$VAR/secrets" "$VAR/log" "$VAR/state" "$VAR/run"
@@ -74,6 +83,39 @@ event_field = type
 CONF
 	# No secret in it (they are in secrets/): the handlers must read it.
 	chmod 644 "$CONF"
+fi
+# STORE=nats: the cluster's ports change from run to run.
+if [ "$STORE" = nats ]; then
+	command -v nats-server >/dev/null ||
+		{ echo "nats-server is not installed (apt-get install nats-server)" >&2; exit 111; }
+	free_port() {
+		python3 -c 'import socket; s = socket.socket();
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	}
+	urls=
+	routes=
+	for i in 1 2 3; do
+		mkdir -p "$VAR/nats/n$i/store"
+		echo "$(free_port) $(free_port) $(free_port)" >"$VAR/nats/n$i/ports"
+		read -r c r m <"$VAR/nats/n$i/ports"
+		urls="$urls${urls:+, }nats://127.0.0.1:$c"
+		routes="$routes${routes:+, }nats-route://127.0.0.1:$r"
+	done
+	for i in 1 2 3; do
+		read -r c r m <"$VAR/nats/n$i/ports"
+		cat >"$VAR/nats/n$i/nats.conf" <<NATS
+server_name: n$i
+listen: 127.0.0.1:$c
+http: 127.0.0.1:$m
+jetstream { store_dir: "$VAR/nats/n$i/store" }
+cluster { name: webhook-demo; listen: 127.0.0.1:$r; routes: [ $routes ] }
+NATS
+	done
+	if ! grep -q '^store = nats' "$CONF"; then
+		sed -i "s|^\[global\]\$|[global]\nstore = nats\nnats_url = $urls\nnats_replicas = 3|" \
+		    "$CONF"
+	fi
+	sed -i "s|^nats_url = .*|nats_url = $urls|" "$CONF"
 fi
 # A demo setup from before the console: let loopback in.
 grep -q '^console_allow_from' "$CONF" ||
@@ -155,6 +197,28 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+if [ "$STORE" = nats ]; then
+	for i in 1 2 3; do
+		nats-server -c "$VAR/nats/n$i/nats.conf" \
+		    -l "$VAR/log/nats-n$i.log" &
+		pids="$pids $!"
+	done
+	# Ready when every node's /jsz names a meta leader.
+	i=0
+	for n in 1 2 3; do
+		read -r c r m <"$VAR/nats/n$n/ports"
+		until curl -s "http://127.0.0.1:$m/jsz" |
+		    jq -e '.meta_cluster.leader' >/dev/null 2>&1; do
+			i=$((i + 1))
+			if [ $i -gt 300 ]; then
+				echo "the NATS cluster did not form; see $VAR/log/nats-n*.log" >&2
+				exit 111
+			fi
+			sleep 0.1
+		done
+	done
+fi
+
 lighttpd -D -f "$VAR/lighttpd.conf" &
 pids="$pids $!"
 
@@ -176,6 +240,11 @@ done
 
 echo "webhook-fcgi is serving on http://127.0.0.1:$PORT/  (Ctrl-C stops)"
 echo "config: $CONF"
+if [ "$STORE" = nats ]; then
+	echo "store:  NATS JetStream cluster $(sed -n 's/^nats_url = //p' "$CONF")"
+	echo "        node logs $VAR/log/nats-n*.log;" \
+	    "$BUILD/bin/webhookctl -c $CONF queue stats"
+fi
 echo
 for e in $ENDPOINTS; do
 	echo "[$e]"
