@@ -314,6 +314,42 @@ ctl_run(struct page *pg, const char *const *args, int merge)
 
 /* --- records ---------------------------------------------------------- */
 
+/*
+ * Reads the last max bytes of a file into out (reset first), from the
+ * start of a line.  Returns 0, or -1 when it cannot be read.
+ */
+static int
+read_tail(const char *path, off_t max, struct buf *out)
+{
+	struct stat	 st;
+	char		*nl;
+	off_t		 from;
+	ssize_t		 n;
+	int		 fd, rc = -1;
+
+	buf_reset(out);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || (from = st.st_size - max) < 0)
+		from = 0;
+	if (buf_reserve(out, (size_t)(st.st_size - from) + 1) == 0 &&
+	    (n = pread(fd, out->data, (size_t)(st.st_size - from), from)) >=
+	    0) {
+		out->len = (size_t)n;
+		out->data[n] = '\0';
+		/* A partial first line is dropped. */
+		if (from > 0 && (nl = memchr(out->data, '\n', out->len)) !=
+		    NULL) {
+			memmove(out->data, nl + 1, out->len - (size_t)(nl + 1 -
+			    out->data) + 1);
+			out->len -= (size_t)(nl + 1 - out->data);
+		}
+		rc = 0;
+	}
+	close(fd);
+	return rc;
+}
+
 /* A string field of a record into out (reset); "" when absent. */
 static const char *
 rec(const struct json_doc *doc, const char *key, struct buf *out)
@@ -748,6 +784,8 @@ attempt_row(void *arg, const struct json_doc *doc)
 	buf_adds(o, "\">");
 	hs(o, x->v[2].data);
 	buf_adds(o, "</time></td><td>");
+	hs(o, rec(doc, "attempt", &x->v[3]));
+	buf_adds(o, "</td><td>");
 	hs(o, rec(doc, "outcome", &x->v[3]));
 	buf_adds(o, "</td><td>");
 	hs(o, rec(doc, "exit", &x->v[4]));
@@ -757,16 +795,20 @@ attempt_row(void *arg, const struct json_doc *doc)
 	return ++x->n >= 50;
 }
 
-/* The worker's log records of the delivery, newest first. */
+/*
+ * The worker's log records of the delivery, newest first, from the end
+ * of <log_dir>/worker.log (webhookctl tail reads delivery logs only).
+ */
 static void
 show_attempts(struct page *pg, const char *endpoint, const char *id)
 {
-	static const char *const args[] = { "tail", "-n", "2000", "worker",
-	    "--json", NULL };
 	struct attempts_ctx	 x;
+	char			 path[PATH_MAX];
 	size_t			 i;
 
-	if (ctl_run(pg, args, 0) != 0)
+	if ((size_t)snprintf(path, sizeof(path), "%s/worker.log",
+	    pg->g.log_dir) >= sizeof(path) ||
+	    read_tail(path, CHART_BYTES, &pg->child) == -1)
 		return;
 	memset(&x, 0, sizeof(x));
 	x.pg = pg;
@@ -775,7 +817,8 @@ show_attempts(struct page *pg, const char *endpoint, const char *id)
 	for (i = 0; i < 5; i++)
 		buf_init(&x.v[i], LIMIT_BODY);
 	buf_adds(&pg->out, "<table class=\"attempts\"><thead><tr><th>Time"
-	    "</th><th>Outcome</th><th>Exit</th><th>Stderr</th></tr></thead>"
+	    "</th><th>Attempt</th><th>Outcome</th><th>Exit</th><th>Stderr</th>"
+	    "</tr></thead>"
 	    "<tbody>\n");
 	each_line_reverse(pg, attempt_row, &x);
 	buf_adds(&pg->out, "</tbody></table>\n");
@@ -1006,34 +1049,21 @@ bin_line(struct bins *b, const char *p, size_t len, long long now)
 
 /* Reads the end of one endpoint's log into the bins. */
 static void
-bin_log(struct bins *b, const char *dir, const char *name, long long now)
+bin_log(struct page *pg, struct bins *b, const char *dir, const char *name,
+    long long now)
 {
-	struct stat	 st;
-	char		 path[PATH_MAX], *data, *p, *nl;
-	off_t		 from;
-	ssize_t		 n;
-	int		 fd;
+	char	 path[PATH_MAX], *p, *nl, *end;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s.log", dir, name) >=
-	    sizeof(path) || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return;
 	/* XXX only the newest CHART_BYTES of the current file are read. */
-	if (fstat(fd, &st) == -1 || (from = st.st_size - CHART_BYTES) < 0)
-		from = 0;
-	if ((data = malloc((size_t)(st.st_size - from) + 1)) != NULL &&
-	    (n = pread(fd, data, (size_t)(st.st_size - from), from)) > 0) {
-		data[n] = '\0';
-		p = from > 0 && (nl = memchr(data, '\n', (size_t)n)) != NULL ?
-		    nl + 1 : data;
-		for (; p < data + n; p = nl + 1) {
-			if ((nl = memchr(p, '\n', (size_t)(data + n - p))) ==
-			    NULL)
-				break;
-			bin_line(b, p, (size_t)(nl - p), now);
-		}
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.log", dir, name) >=
+	    sizeof(path) || read_tail(path, CHART_BYTES, &pg->child) == -1)
+		return;
+	end = pg->child.data + pg->child.len;
+	for (p = pg->child.data; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+		bin_line(b, p, (size_t)(nl - p), now);
 	}
-	free(data);
-	close(fd);
 }
 
 /* A stacked bar chart of bins, in SVG, with its axis labels. */
@@ -1098,7 +1128,7 @@ page_charts(struct page *pg)
 		if (config_endpoint(pg->cfg, config_endpoint_name(pg->cfg, i),
 		    &ep, &why) == -1)
 			continue;
-		bin_log(b, ep.log_dir, ep.name, now);
+		bin_log(pg, b, ep.log_dir, ep.name, now);
 		config_endpoint_release(&ep);
 	}
 	buf_release(&why);

@@ -113,6 +113,26 @@ try {
   check(/retry of .*: requeued/.test(text), "queue: retry requeues it", text);
   await shot("retry-done");
 
+  // The worker's attempts on the dead delivery, in its detail.
+  await page.goto(`${url}?p=list&endpoint=stripe&verdict=accepted`,
+    { waitUntil: "networkidle0" });
+  await Promise.all([page.waitForNavigation({ waitUntil: "networkidle0" }),
+    page.click("table.deliveries td.id a")]);
+  const att = await cells("table.attempts td");
+  check(att.includes("dead") && att.includes("1"),
+    "detail: the worker's attempt, dead with exit 1", att.join(" | "));
+  await shot("detail-attempts");
+
+  // Replay: the logged bytes again, which the receiver calls a duplicate.
+  await page.goto(`${url}?p=list&q=g-1`, { waitUntil: "networkidle0" });
+  await Promise.all([page.waitForNavigation({ waitUntil: "networkidle0" }),
+    page.click("table.deliveries td.id a")]);
+  await Promise.all([page.waitForNavigation({ waitUntil: "networkidle0" }),
+    page.click("button[value=replay]")]);
+  text = await page.$eval("main", (m) => m.innerText);
+  check(/replay of g-1: replayed/.test(text) && /duplicate/.test(text),
+    "replay: sent again, answered duplicate", text.slice(0, 400));
+
   await page.goto(`${url}?p=charts`, { waitUntil: "networkidle0" });
   const bars = await page.$$eval("svg.chart rect", (l) => l.length);
   check(bars >= 2, "charts: bars for the deliveries sent", bars);

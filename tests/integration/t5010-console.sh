@@ -156,5 +156,9 @@ if [ "$browser" = 1 ]; then
 	    "the retried delivery ran again"
 	assert_match '"user":"ops".*"action":"retry".*"result":"requeued"' \
 	    "$(cat "$T/log/console.log")" "the retry is logged with who"
+	assert_eq duplicate "$(grep '"id":"g-1"' "$T/log/github.log" |
+	    tail -n 1 | jq -r .verdict)" "the replay reached the receiver"
+	assert_match '"user":"ops".*"action":"replay".*"result":"replayed"' \
+	    "$(cat "$T/log/console.log")" "the replay is logged with who"
 fi
 t_done
