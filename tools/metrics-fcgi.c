@@ -452,6 +452,14 @@ main(int argc, char *argv[])
 	request_signals();
 	if ((src = request_open()) == NULL)
 		fatalx("cannot initialise FastCGI");
+	/*
+	 * A scrape only reads files and answers, which the receivers'
+	 * filter allows: no exec, no new socket.  The time zone and
+	 * SQLite load what they need on first use, before it matters.
+	 */
+	tzset();
+	if (sandbox_enter() == -1)
+		log_warn("cannot enter the sandbox");
 	memset(&req, 0, sizeof(req));
 	buf_init(&req.body, 1);
 	buf_init(&out, OUT_MAX);

