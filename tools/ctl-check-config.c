@@ -143,6 +143,29 @@ check_secrets(struct lint *l, const struct endpoint *ep, int pk)
 			    (unsigned)(st.st_mode & 0777));
 }
 
+/*
+ * A Standard Webhooks secret must be "whsec_" + base64: one that is not
+ * would answer every delivery 503.  Says which, never what it holds.
+ */
+static void
+check_secret_form(struct lint *l, const struct endpoint *ep,
+    const struct scheme *sc)
+{
+	unsigned char	 key[LIMIT_SECRET_LEN];
+	size_t		 i, keylen;
+
+	for (i = 0; i < ep->nsecrets; i++) {
+		if (verify_secret_key(sc->secret_form, ep->secrets[i].data,
+		    ep->secrets[i].len, key, &keylen) == -1)
+			report(l, "FAIL", "%s: [%s] secret #%zu is not"
+			    " whsec_ + base64, as the provider's secrets"
+			    " are: copy it whole from the sender", l->path,
+			    ep->name, i + 1);
+		else
+			hmac_cleanse(key, keylen);
+	}
+}
+
 /* Settings that are each in range but contradict each other. */
 static void
 check_values(struct lint *l, const struct endpoint *ep,
@@ -203,6 +226,8 @@ check_endpoint(struct lint *l, const struct config *cfg, const char *name)
 		    " signature_header (or token_header)", l->path, name);
 	if (resolved)
 		check_secrets(l, &ep, p->scheme.pk != HMAC_PK_NONE);
+	if (resolved)
+		check_secret_form(l, &ep, &sc);
 	check_values(l, &ep, p, &sc);
 	check_dir(l, "log_dir", ep.log_dir, 1);
 	check_dir(l, "state_dir", ep.state_dir, 0);

@@ -114,6 +114,17 @@ chmod 600 "$T/badprov.conf"
 expect_problem badprov "\[mine\] unknown provider 'gitlab'" \
     "an unknown provider"
 
+{ good; printf '\n[svix]\nprovider = svix\nsecret = whsec_not*base64\n'; } \
+    >"$T/whsec.conf"
+chmod 600 "$T/whsec.conf"
+expect_problem whsec '\[svix\] secret #1 is not whsec_ \+ base64' \
+    "a Standard Webhooks secret that does not decode"
+{ good; printf '\n[svix]\nprovider = svix\nsecret = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n'; } \
+    >"$T/whsec-ok.conf"
+chmod 600 "$T/whsec-ok.conf"
+check whsec-ok
+assert_eq 0 "$rc" "a whsec_ secret that decodes is fine"
+
 { good; printf '\n[sensor]\nprovider = iot\nsecret_file = %s\n' \
     "$T/github.secret"; } >"$T/noscheme.conf"
 expect_problem noscheme '\[sensor\] has no signature scheme' \
