@@ -411,7 +411,7 @@ table() {
 }
 
 main() {
-	local round line name worker=
+	local round line name worker= wnats=
 
 	t_init bench
 	setup
@@ -426,6 +426,11 @@ main() {
 		echo "worker" >&2
 		worker=$(bash "$ROOT/bench/worker.sh") ||
 			fail "bench/worker.sh failed"
+	fi
+	if selected worker-nats; then
+		echo "worker-nats" >&2
+		wnats=$(bash "$ROOT/bench/worker-nats.sh") ||
+			fail "bench/worker-nats.sh failed"
 	fi
 	{
 		echo "# Benchmark results"
@@ -465,6 +470,12 @@ EOF
 			    "($(awk '$1 == "worker_n" { print $2 }' <<<"$worker") deliveries, workers = $(awk '$1 == "worker_jobs" { print $2 }' <<<"$worker"));" \
 			    "pickup (acceptance to command start) p50 $(awk '$1 == "pickup_p50_ms" { print $2 }' <<<"$worker") ms," \
 			    "p99 $(awk '$1 == "pickup_p99_ms" { print $2 }' <<<"$worker") ms over $(awk '$1 == "pickup_n" { print $2 }' <<<"$worker") deliveries."
+		fi
+		if [ -n "$wnats" ]; then
+			echo
+			echo "Worker, store = nats (R3, 3-node cluster):" \
+			    "$(awk '$1 == "nats_worker_throughput_per_s" { print $2 }' <<<"$wnats") deliveries/s through /bin/true" \
+			    "($(awk '$1 == "worker_n" { print $2 }' <<<"$wnats") deliveries, workers = $(awk '$1 == "worker_jobs" { print $2 }' <<<"$wnats"); one synchronous Ack per delivery)."
 		fi
 		# What metrics.fcgi's counters add to every request.
 		echo

@@ -71,34 +71,12 @@ run_worker() {
 	spawn_bg "$1" "${as[@]}" "$WORKER" -c "$WEBHOOK_CONFIG"
 }
 
-# transfer ID: one POST of curl's config (-K) to the bulk endpoint.  The
-# body is the same for all, so one signature does; the id makes each a
-# distinct delivery.
-transfer() {
-	printf '%s\n' "url = \"$url/bulk\"" "data-binary = \"@$BODY\"" \
-	    'header = "Content-Type: application/json"' \
-	    "header = \"X-Hub-Signature-256: sha256=$mac\"" \
-	    'header = "X-GitHub-Event: push"' \
-	    "header = \"X-GitHub-Delivery: b$1\"" 'output = "/dev/null"' \
-	    "write-out = \"%{http_code} b$1\\n\""
-}
-
 # --- 1. throughput ----------------------------------------------------
 
 echo "# prefilling $N deliveries through lighttpd (no worker running)"
-{
-	echo "parallel"
-	echo "parallel-max = 8"
-	transfer 1
-	for i in $(seq 2 "$N"); do
-		echo "next"
-		transfer "$i"
-	done
-} >"$T/prefill.cfg"
-timeout 300 curl -sS --http1.1 --max-time 30 -K "$T/prefill.cfg" \
-    >"$T/prefill.codes" 2>"$T/prefill.err" || true
-assert_eq "$N" "$(grep -c '^200 ' "$T/prefill.codes" || true)" \
-    "all $N prefill POSTs answered 200"
+# The body is the same for all, so one signature does; the id makes each
+# a distinct delivery.
+prefill "$url/bulk" "$mac" "$BODY" "$N"
 assert_eq "$N" "$(q "SELECT count(*) FROM deliveries WHERE endpoint = 'bulk'
     AND state = 'queued' AND attempts = 0")" "$N deliveries queued"
 

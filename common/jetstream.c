@@ -59,6 +59,9 @@ struct jetstream {
 		long		 attempt;
 		natsMsg		*msg;
 	}		 held[JS_HELD];	/* claimed, not finished */
+	natsMsg		*ready[JS_HELD];	/* fetched, not claimed yet */
+	int		 nready;
+	int		 slots;		/* the worker's `workers` */
 };
 
 static long long
@@ -326,6 +329,11 @@ jetstream_close(struct jetstream *j)
 	j->closing = 1;
 	for (i = 0; i < JS_HELD; i++)
 		natsMsg_Destroy(j->held[i].msg);
+	/* Fetched but never started: back to the server at once. */
+	for (i = 0; i < (size_t)j->nready; i++) {
+		natsMsg_Nak(j->ready[i], NULL);
+		natsMsg_Destroy(j->ready[i]);
+	}
 	natsSubscription_Destroy(j->sub);
 	jsCtx_Destroy(j->js);
 	natsConnection_Destroy(j->nc);
@@ -594,8 +602,8 @@ jetstream_publish(struct jetstream *j, const struct ledger_new *n,
 /* ---- the worker's side ------------------------------------------------ */
 
 int
-jetstream_consume(struct jetstream *j, long long lease_ms, char *err,
-    size_t errlen)
+jetstream_consume(struct jetstream *j, long long lease_ms, int slots,
+    char *err, size_t errlen)
 {
 	jsSubOptions	 so;
 	jsErrCode	 jerr = 0;
@@ -604,6 +612,7 @@ jetstream_consume(struct jetstream *j, long long lease_ms, char *err,
 
 	if (j->sub != NULL)
 		return 0;
+	j->slots = slots < 1 ? 1 : slots > JS_HELD ? JS_HELD : slots;
 	if (!j->checked && jetstream_check(j, 1, err, errlen) != JETSTREAM_OK)
 		return -1;
 	snprintf(subj, sizeof(subj), "%s.>", j->stream);
@@ -700,7 +709,7 @@ jetstream_claim(struct jetstream *j, long wait_ms, struct ledger_job *job,
 	jsErrCode	 jerr = 0;
 	natsMsg		*m;
 	natsStatus	 s;
-	int		 slot;
+	int		 slot, i, batch;
 
 	for (slot = 0; slot < JS_HELD; slot++)
 		if (j->held[slot].msg == NULL)
@@ -709,21 +718,36 @@ jetstream_claim(struct jetstream *j, long wait_ms, struct ledger_job *job,
 		snprintf(err, errlen, "more than %d deliveries held", JS_HELD);
 		return -1;
 	}
-	s = natsSubscription_Fetch(&list, j->sub, 1, wait_ms > 0 ? wait_ms :
-	    1, &jerr);
-	if (s == NATS_TIMEOUT || (s == NATS_OK && list.Count == 0)) {
+	/*
+	 * As many as the worker has free slots, in one pull: it starts
+	 * them all at once, so none waits while its AckWait (the lease)
+	 * runs.
+	 */
+	if (j->nready == 0) {
+		for (i = 0, batch = j->slots; i < JS_HELD; i++)
+			if (j->held[i].msg != NULL)
+				batch--;
+		s = natsSubscription_Fetch(&list, j->sub, batch > 0 ? batch : 1,
+		    wait_ms > 0 ? wait_ms : 1, &jerr);
+		if (s == NATS_TIMEOUT || (s == NATS_OK && list.Count == 0)) {
+			natsMsgList_Destroy(&list);
+			return 0;
+		}
+		if (s != NATS_OK) {
+			natsMsgList_Destroy(&list);
+			nats_reason(err, errlen, "cannot fetch from the"
+			    " consumer", s, jerr);
+			return -1;
+		}
+		/* Kept newest last; taken from the end, oldest first. */
+		for (i = list.Count - 1; i >= 0 && j->nready < JS_HELD; i--) {
+			j->ready[j->nready++] = list.Msgs[i];
+			list.Msgs[i] = NULL;
+		}
 		natsMsgList_Destroy(&list);
-		return 0;
 	}
-	if (s != NATS_OK) {
-		natsMsgList_Destroy(&list);
-		nats_reason(err, errlen, "cannot fetch from the consumer", s,
-		    jerr);
-		return -1;
-	}
-	m = list.Msgs[0];
-	list.Msgs[0] = NULL;
-	natsMsgList_Destroy(&list);
+	m = j->ready[--j->nready];
+	j->ready[j->nready] = NULL;
 	if (natsMsg_GetMetaData(&meta, m) != NATS_OK ||
 	    job_from_msg(m, meta, job) == -1) {
 		/* Not a delivery (or no memory): never run it. */

@@ -99,11 +99,13 @@ struct ledger_job;
 struct ledger_outcome;
 
 /*
- * Binds to (making if missing) the consumer with AckWait = lease_ms.
- * Returns 0, or -1 with err set (no cluster yet: try again later).
+ * Binds to (making if missing) the consumer with AckWait = lease_ms;
+ * slots is how many commands the worker runs at once (a pull fetches at
+ * most the free ones).  Returns 0, or -1 with err set (no cluster yet:
+ * try again later).
  */
 int		 jetstream_consume(struct jetstream *, long long lease_ms,
-		    char *err, size_t errlen);
+		    int slots, char *err, size_t errlen);
 
 /*
  * Waits at most wait_ms for a delivery.  Returns 1 with job filled

@@ -26,6 +26,7 @@ struct store {
 	struct ledger		*ledger;
 	struct jetstream	*js;			/* NATS */
 	long long		 lease_ms;
+	int			 slots;			/* worker's `workers` */
 	long long		 version;		/* for data_version */
 	char			 name[PATH_MAX + 32];
 };
@@ -212,7 +213,9 @@ store_open_worker(const struct endpoint *g, long long lease_ms, char *err,
 		snprintf(st->name, sizeof(st->name), "NATS stream '%s'",
 		    g->nats_stream);
 		/* A cluster not up yet is retried by store_claim(). */
-		if (jetstream_consume(st->js, lease_ms, err, errlen) == -1)
+		st->slots = (int)g->workers;
+		if (jetstream_consume(st->js, lease_ms, st->slots, err,
+		    errlen) == -1)
 			log_warnx("%s; retrying", err);
 		return st;
 	}
@@ -250,7 +253,8 @@ store_claim(struct store *st, long long now_ms, long long lease_ms,
 	if (st->js == NULL)
 		return ledger_claim(st->ledger, now_ms, lease_ms, owner, job,
 		    err, errlen);
-	if (jetstream_consume(st->js, st->lease_ms, err, errlen) == -1)
+	if (jetstream_consume(st->js, st->lease_ms, st->slots, err,
+	    errlen) == -1)
 		return -1;
 	return jetstream_claim(st->js, STORE_FETCH_MS, job, err, errlen);
 }

@@ -136,3 +136,32 @@ stopped_within() {
 	W_RC=0
 	wait "$2" || W_RC=$?
 }
+
+# prefill URL MAC BODY N: POSTs N deliveries (ids b1 ... bN, each the
+# same BODY signed with MAC, a GitHub push) to URL, eight at a time, and
+# checks that every one was answered 200.
+prefill() {
+	local url=$1 mac=$2 body=$3 n=$4 i
+
+	transfer() {
+		printf '%s\n' "url = \"$url\"" "data-binary = \"@$body\"" \
+		    'header = "Content-Type: application/json"' \
+		    "header = \"X-Hub-Signature-256: sha256=$mac\"" \
+		    'header = "X-GitHub-Event: push"' \
+		    "header = \"X-GitHub-Delivery: b$1\"" \
+		    'output = "/dev/null"' "write-out = \"%{http_code} b$1\\n\""
+	}
+	{
+		echo "parallel"
+		echo "parallel-max = 8"
+		transfer 1
+		for i in $(seq 2 "$n"); do
+			echo "next"
+			transfer "$i"
+		done
+	} >"$T/prefill.cfg"
+	timeout 300 curl -sS --http1.1 --max-time 30 -K "$T/prefill.cfg" \
+	    >"$T/prefill.codes" 2>"$T/prefill.err" || true
+	assert_eq "$n" "$(grep -c '^200 ' "$T/prefill.codes" || true)" \
+	    "all $n prefill POSTs answered 200"
+}
