@@ -7,6 +7,8 @@
 #  - A failing command is retried after retry_base (WEBHOOK_ATTEMPT 2),
 #    then dead after max_attempts; the dead delivery is recorded in the
 #    <stream>_dead stream.
+#  - SIGTERM to a worker mid-command: after its grace the command is
+#    killed and the delivery given back; it runs on the other worker.
 #  - A worker kill -9'd mid-command: the delivery runs again on the other
 #    worker once the lease (the consumer's AckWait) expires, and
 #    WEBHOOK_ATTEMPT says 2.
@@ -148,21 +150,42 @@ rc=0
 "$ctl" queue retry nosuch >/dev/null 2>&1 || rc=$?
 assert_eq 1 "$rc" "queue retry of an unknown id: exit 1"
 
+# --- SIGTERM: the grace, then the delivery goes back ------------------------
+# which_worker PID: the kind (worker-a, worker-b) of a worker PID.
+which_worker() {
+	case $1 in
+	"$(server_pid worker-a)") echo worker-a ;;
+	"$(server_pid worker-b)") echo worker-b ;;
+	*) fail "no known worker has PID $1" ;;
+	esac
+}
+deliver slow2
+wait_runs $((N + 5))
+read -r _ attempt wpid _ <<<"$(awk '$1 == "slow2"' "$T/out/runs")"
+kind=$(which_worker "$wpid")
+kill -TERM "$wpid"
+SECONDS=0
+wait "$wpid" 2>/dev/null || true
+[ "$SECONDS" -le 6 ] || fail "the worker took ${SECONDS}s to stop (grace 2 s)"
+ok "SIGTERM: the worker stopped after its grace"
+rm -f "$T/.servers/$kind.pids"
+wait_runs $((N + 6))
+read -r _ attempt wpid2 _ <<<"$(awk '$1 == "slow2"' "$T/out/runs" | tail -n 1)"
+assert_eq 2 "$attempt" "the delivery it gave back ran on the other worker"
+[ "$wpid2" != "$wpid" ] || fail "slow2 ran again on the stopped worker"
+spawn_bg "$kind" "$WORKER" -v --lease-margin 1 --grace 2
+
 # --- a worker dies mid-command ---------------------------------------------
 deliver slow1
-wait_runs $((N + 5))
+wait_runs $((N + 7))
 read -r _ attempt wpid cpid _ <<<"$(awk '$1 == "slow1"' "$T/out/runs")"
 assert_eq 1 "$attempt" "slow1 started (attempt 1)"
-case $wpid in
-"$(server_pid worker-a)") dead_kind=worker-a ;;
-"$(server_pid worker-b)") dead_kind=worker-b ;;
-*) fail "slow1 ran under no known worker ($wpid)" ;;
-esac
+dead_kind=$(which_worker "$wpid")
 kill -KILL "$wpid"
 wait "$wpid" 2>/dev/null || true
 rm -f "$T/.servers/$dead_kind.pids"
 kill -KILL "$cpid" 2>/dev/null || true
-wait_runs $((N + 6))
+wait_runs $((N + 8))
 read -r _ attempt wpid2 _ <<<"$(awk '$1 == "slow1"' "$T/out/runs" |
     tail -n 1)"
 assert_eq 2 "$attempt" "slow1 ran again after its worker died (WEBHOOK_ATTEMPT 2)"
