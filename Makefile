@@ -172,7 +172,7 @@ integration-asan: all $(HELPERS)
 # and UBSan into $(BUILD)/fuzz.  `fuzz` runs each for FUZZ_SECONDS and
 # keeps new inputs in $(BUILD)/fuzz/work; `fuzz-smoke` (part of `test`)
 # replays every corpus file, then fuzzes each target FUZZ_SMOKE_SECONDS.
-FUZZERS   = signature hex base64 form json request config parse pubkey
+FUZZERS   = signature hex base64 form json request config parse pubkey url
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_CC  ?= clang

@@ -53,6 +53,18 @@
  * P-256 key 91.  LIMIT_PUBKEY_TEXT bounds the text of one key, PEM
  * armour included.
  */
+/*
+ * The URL a signed-URL scheme covers (Twilio, Square, Trello, HubSpot),
+ * public_url or rebuilt from the request, and the form parameters
+ * Twilio's signature sorts.
+ */
+#ifndef LIMIT_URL
+#define LIMIT_URL		2048
+#endif
+#ifndef LIMIT_FORM_PARAMS
+#define LIMIT_FORM_PARAMS	256
+#endif
+
 #ifndef LIMIT_PUBKEYS
 #define LIMIT_PUBKEYS		4
 #endif

@@ -52,6 +52,7 @@ enum key_type {
 	KT_SECRET,
 	KT_SECRET_FILE,
 	KT_PUBKEY,
+	KT_URL,		/* http(s)://host/..., no user info, no fragment */
 	KT_DURABILITY,
 	KT_CHOICE,	/* one of the words in choices */
 };
@@ -91,6 +92,7 @@ static const struct key keys[] = {
 	{ "secret", KT_SECRET, 0, 0, 0, NULL, 0 },
 	{ "secret_file", KT_SECRET_FILE, 0, 0, 0, NULL, 0 },
 	{ "public_key", KT_PUBKEY, 0, 0, 0, NULL, 0 },
+	{ "public_url", KT_URL, OFF(public_url), 0, 0, NULL, 0 },
 	{ "tolerance", KT_SECONDS, OFF(tolerance), MIN_TOLERANCE,
 	    MAX_TOLERANCE, NULL, 0 },
 	{ "allow_sha1", KT_BOOL, OFF(allow_sha1), 0, 0, NULL, 0 },
@@ -601,6 +603,26 @@ pubkey_add(struct endpoint *ep, const struct entry *e, int *reset,
 	return 0;
 }
 
+/*
+ * A URL as providers sign it.  Credentials in it would be logged with
+ * every rejection that names the URL tried, so they are refused.
+ */
+static int
+url_ok(const char *v)
+{
+	size_t	 n = strlen(v), s, auth;
+
+	if (strncmp(v, "https://", 8) == 0)
+		s = 8;
+	else if (strncmp(v, "http://", 7) == 0)
+		s = 7;
+	else
+		return 0;
+	auth = strcspn(v + s, "/?#");
+	return n <= LIMIT_URL && auth > 0 && memchr(v + s, '@', auth) == NULL &&
+	    strchr(v, '#') == NULL && strcspn(v, " \t\r\n") == n;
+}
+
 /* Applies one entry to ep; on error writes a message into why. */
 static int
 apply(struct endpoint *ep, const struct entry *e, int *secrets_reset,
@@ -681,6 +703,16 @@ apply(struct endpoint *ep, const struct entry *e, int *secrets_reset,
 		return 0;
 	case KT_PUBKEY:
 		return pubkey_add(ep, e, keys_reset, why, whylen);
+	case KT_URL:
+		if (!url_ok(e->value)) {
+			snprintf(why, whylen, "'%s' must be an http:// or"
+			    " https:// URL with a host, without user:password@"
+			    " or #fragment, at most %d bytes", k->name,
+			    LIMIT_URL);
+			return -1;
+		}
+		*(const char **)(base + k->offset) = e->value;
+		return 0;
 	case KT_SECRET:
 	case KT_SECRET_FILE:
 		/* A section's own secrets replace the inherited ones. */

@@ -71,6 +71,8 @@ struct endpoint {
 	size_t		 nsecrets;
 	struct pubkey	 pubkeys[LIMIT_PUBKEYS];	/* public_key */
 	size_t		 npubkeys;
+	/* public_url: the URL exactly as configured at the provider. */
+	const char	*public_url;
 	long		 tolerance;	/* seconds; -1: the provider's */
 	int		 allow_sha1;
 	int		 allow_unsigned;

@@ -599,3 +599,169 @@ parse_forwarded_for(const char *s, size_t len, const struct net *trusted,
 		end = start - 1;
 	}
 }
+
+/* One decoded parameter: offsets into the scratch buffer. */
+struct form_param {
+	size_t	 k, klen, v, vlen;
+};
+
+static int
+cmp_bytes(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int	 c;
+
+	if ((c = memcmp(a, b, alen < blen ? alen : blen)) != 0)
+		return c;
+	return alen < blen ? -1 : alen > blen;
+}
+
+static int
+cmp_param(const char *base, const struct form_param *x,
+    const struct form_param *y)
+{
+	int	 c;
+
+	if ((c = cmp_bytes(base + x->k, x->klen, base + y->k, y->klen)) != 0)
+		return c;
+	return cmp_bytes(base + x->v, x->vlen, base + y->v, y->vlen);
+}
+
+/* Insertion sort: at most LIMIT_FORM_PARAMS, and qsort has no context. */
+static void
+sort_params(const char *base, struct form_param *fp, size_t n)
+{
+	struct form_param	 t;
+	size_t			 i, j;
+
+	for (i = 1; i < n; i++) {
+		t = fp[i];
+		for (j = i; j > 0 && cmp_param(base, &fp[j - 1], &t) > 0; j--)
+			fp[j] = fp[j - 1];
+		fp[j] = t;
+	}
+}
+
+/* Decodes every name=value pair of s into tmp; the count in *n. */
+static int
+form_params(const char *s, size_t len, struct buf *tmp,
+    struct form_param *fp, size_t *n)
+{
+	const char	*end = s + len, *p, *q, *eq;
+
+	*n = 0;
+	for (p = s; p < end; p = q + 1) {
+		if ((q = memchr(p, '&', (size_t)(end - p))) == NULL)
+			q = end;
+		if (q > p) {
+			if (*n == LIMIT_FORM_PARAMS)
+				return -1;
+			if ((eq = memchr(p, '=', (size_t)(q - p))) == NULL)
+				eq = q;
+			fp[*n].k = tmp->len;
+			if (form_decode(p, (size_t)(eq - p), tmp) == -1)
+				return -1;
+			fp[*n].klen = tmp->len - fp[*n].k;
+			fp[*n].v = tmp->len;
+			if (eq < q && form_decode(eq + 1, (size_t)(q - eq - 1),
+			    tmp) == -1)
+				return -1;
+			fp[*n].vlen = tmp->len - fp[*n].v;
+			(*n)++;
+		}
+		if (q == end)
+			break;
+	}
+	return 0;
+}
+
+int
+parse_form_sorted(const char *s, size_t len, struct buf *out)
+{
+	struct form_param	 fp[LIMIT_FORM_PARAMS];
+	struct buf		 tmp;
+	const char		*base;
+	size_t			 i, n;
+	int			 rc = -1;
+
+	buf_init(&tmp, len + 1);
+	if (form_params(s, len, &tmp, fp, &n) == -1)
+		goto out;
+	base = tmp.data != NULL ? tmp.data : "";
+	sort_params(base, fp, n);
+	for (i = 0; i < n; i++) {
+		/* twilio-python de-duplicates a name's values. */
+		if (i > 0 && cmp_param(base, &fp[i - 1], &fp[i]) == 0)
+			continue;
+		if (buf_add(out, base + fp[i].k, fp[i].klen) == -1 ||
+		    buf_add(out, base + fp[i].v, fp[i].vlen) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	buf_release(&tmp);
+	return rc;
+}
+
+int
+parse_url_ports(const char *u, size_t len, struct buf *without,
+    struct buf *with)
+{
+	const char	*auth, *end, *colon, *port, *p;
+	size_t		 slen;
+
+	if (len > 8 && strncasecmp(u, "https://", 8) == 0) {
+		slen = 8;
+		port = "443";
+	} else if (len > 7 && strncasecmp(u, "http://", 7) == 0) {
+		slen = 7;
+		port = "80";
+	} else
+		return -1;
+	auth = u + slen;
+	for (end = auth; end < u + len && *end != '/' && *end != '?' &&
+	    *end != '#'; end++)
+		if (*end == '@')
+			return -1;
+	if (end == auth)
+		return -1;
+	/* The port follows the last ':' after any IPv6 literal's ']'. */
+	for (colon = end; colon > auth && colon[-1] != ':' &&
+	    colon[-1] != ']'; colon--)
+		;
+	if (colon > auth && colon[-1] == ':') {
+		if (colon == end)
+			return -1;
+		for (p = colon; p < end; p++)
+			if (*p < '0' || *p > '9')
+				return -1;
+		return buf_add(without, u, (size_t)(colon - 1 - u)) == -1 ||
+		    buf_add(without, end, (size_t)(u + len - end)) == -1 ||
+		    buf_add(with, u, len) == -1 ? -1 : 0;
+	}
+	return buf_add(without, u, len) == -1 ||
+	    buf_add(with, u, (size_t)(end - u)) == -1 ||
+	    buf_addc(with, ':') == -1 || buf_adds(with, port) == -1 ||
+	    buf_add(with, end, (size_t)(u + len - end)) == -1 ? -1 : 0;
+}
+
+int
+parse_url_hubspot(const char *u, size_t len, struct buf *out)
+{
+	/* HubSpot docs, "Validate the v3 request signature", step 2. */
+	static const char	 keep[] = ":/?@!$'()*,;";
+	size_t			 i;
+	int			 hi, lo, c;
+
+	for (i = 0; i < len; i++) {
+		if (u[i] == '%' && i + 2 < len &&
+		    (hi = hexval_any(u[i + 1])) != -1 &&
+		    (lo = hexval_any(u[i + 2])) != -1 &&
+		    (c = hi << 4 | lo) != 0 && strchr(keep, c) != NULL) {
+			if (buf_addc(out, (char)c) == -1)
+				return -1;
+			i += 2;
+		} else if (buf_addc(out, u[i]) == -1)
+			return -1;
+	}
+	return 0;
+}

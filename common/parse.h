@@ -52,6 +52,31 @@ int	parse_base64(const char *, size_t, unsigned char *, size_t cap,
 int	parse_public_key(const char *, size_t, unsigned char *der, size_t cap,
 	    size_t *derlen);
 
+/*
+ * Twilio's form signature input: every parameter of a form body,
+ * decoded, sorted by name and then value (bytewise), repeated pairs
+ * once, appended to out as name then value with nothing between.  At
+ * most LIMIT_FORM_PARAMS parameters.  0 or -1 (bad escape, too many,
+ * out full).
+ */
+int	parse_form_sorted(const char *, size_t, struct buf *out);
+
+/*
+ * The two spellings of an http(s) URL Twilio's SDKs accept: without
+ * any port, and with the port (the scheme's default when none is
+ * given).  Appends them to without and with; 0, or -1 when the URL is
+ * not http(s), has no host, carries user information or a bad port.
+ */
+int	parse_url_ports(const char *, size_t, struct buf *without,
+	    struct buf *with);
+
+/*
+ * HubSpot's v3 URI: the URL with the escapes %3A %2F %3F %40 %21 %24 %27
+ * %28 %29 %2A %2C %3B (either case) decoded, every other byte as is,
+ * appended to out.  0 or -1 when out is full.
+ */
+int	parse_url_hubspot(const char *, size_t, struct buf *out);
+
 /* Unix seconds, or milliseconds when ms is set, as a time_t. */
 int	parse_unix_time(const char *, size_t, int ms, time_t *);
 

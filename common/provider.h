@@ -56,6 +56,11 @@ enum part_kind {
 	PART_TIMESTAMP,	/* the timestamp exactly as sent */
 	PART_BODY,	/* the raw body */
 	PART_HEADER,	/* a request header's value; text is its name */
+	PART_URL,	/* the URL the provider posted to: public_url, or
+			   rebuilt from the request (verify_url) */
+	PART_METHOD,	/* the request method ("POST") */
+	PART_PARAMS,	/* a form body's parameters, decoded and sorted,
+			   name + value (Twilio); nothing for other bodies */
 };
 
 /*
@@ -95,6 +100,13 @@ struct scheme {
 	enum ts_format		 ts_format;
 	enum secret_form	 secret_form;	/* how a secret is keyed */
 	struct signed_part	 payload[SCHEME_MAX_PARTS];
+	/* Signed URLs: see the PART_URL kinds above. */
+	int			 url_ports;	/* also try the URL with its
+						   default port toggled */
+	int			 url_hubspot;	/* decode as parse_url_hubspot */
+	const char		*body_digest_param; /* a query parameter with
+						   the body's hex SHA-256:
+						   Twilio's bodySHA256 */
 };
 
 /* Where a value (delivery id, event type) comes from, first match wins. */
@@ -140,6 +152,11 @@ struct provider {
 	const char	*extra_redact;	/* one more secret-bearing header */
 	provider_hook	 hook;
 	struct get_handshake get;
+	/*
+	 * Answer a HEAD with an empty 200, unsigned: Trello checks the
+	 * callback URL so when a webhook is created.  Logged, not queued.
+	 */
+	int		 head_ok;
 };
 
 /*
@@ -163,5 +180,9 @@ extern const struct provider provider_svix;
 extern const struct provider provider_clerk;
 extern const struct provider provider_resend;
 extern const struct provider provider_openai;
+extern const struct provider provider_square;
+extern const struct provider provider_trello;
+extern const struct provider provider_hubspot;
+extern const struct provider provider_twilio;
 
 #endif /* PROVIDER_H */

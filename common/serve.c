@@ -253,33 +253,6 @@ site_store(struct site *site, const char *client, struct buf *why)
 	return site->store;
 }
 
-/* Is the web server's peer one of trusted_proxies? */
-static int
-from_trusted_proxy(const struct request *req, const struct endpoint *ep)
-{
-	size_t	 i;
-
-	for (i = 0; i < ep->ntrusted_proxies; i++)
-		if (parse_net_contains(&ep->trusted_proxies[i],
-		    req->remote_addr))
-			return 1;
-	return 0;
-}
-
-/* Was the request made over HTTPS, directly or via a trusted proxy? */
-static int
-came_over_https(const struct request *req, const struct endpoint *ep)
-{
-	const struct header	*h;
-
-	if (req->https)
-		return 1;
-	if ((h = request_header(req, "X-Forwarded-Proto")) == NULL ||
-	    !from_trusted_proxy(req, ep))
-		return 0;
-	return parse_forwarded_https(h->value, h->len);
-}
-
 /*
  * allow_from judges the peer, or behind a trusted proxy the client its
  * X-Forwarded-For names.  Returns 0, or -1 with the outcome set.
@@ -295,7 +268,7 @@ check_source(struct server *s, const struct endpoint *ep)
 	if (ep->nallow_from == 0)
 		return 0;
 	if ((h = request_header(&s->req, "X-Forwarded-For")) != NULL &&
-	    from_trusted_proxy(&s->req, ep)) {
+	    verify_trusted_proxy(&s->req, ep)) {
 		if (parse_forwarded_for(h->value, h->len, ep->trusted_proxies,
 		    ep->ntrusted_proxies, named, sizeof(named)) == -1) {
 			outcome_set(&s->out, 403, "rejected", "source address"
@@ -314,6 +287,17 @@ check_source(struct server *s, const struct endpoint *ep)
 	if (client == named)
 		buf_adds(&s->out.reason, " (X-Forwarded-For)");
 	return -1;
+}
+
+/* A provider's HEAD check of the URL (Trello): an empty 200. */
+static void
+answer_head(struct server *s)
+{
+	s->d.handshake = 1;
+	s->d.hs_status = 200;
+	s->d.hs_type = "text/plain";
+	outcome_set(&s->out, 200, "accepted", "HEAD check of the URL"
+	    " answered, not queued");
 }
 
 /* A GET carrying the provider's challenge parameter. */
@@ -411,13 +395,14 @@ check_transport(struct server *s, struct site *site)
 	struct request	*req = &s->req;
 	struct outcome	*o = &s->out;
 
-	if (strcmp(req->method, "POST") != 0 && !is_get_handshake(s)) {
+	if (strcmp(req->method, "POST") != 0 && !is_get_handshake(s) &&
+	    !(s->p->head_ok && strcmp(req->method, "HEAD") == 0)) {
 		o->extra = "Allow: POST\r\n";
 		outcome_set(o, 405, "rejected", "method not allowed: only"
 		    " POST is accepted");
 		return -1;
 	}
-	if (site->ep.require_https && !came_over_https(req, &site->ep)) {
+	if (site->ep.require_https && !verify_https(req, &site->ep)) {
 		outcome_set(o, 403, "rejected", "plain HTTP refused:"
 		    " require_https is set");
 		return -1;
@@ -901,6 +886,8 @@ handle(struct server *s)
 	if (check_transport(s, site) == 0) {
 		if (strcmp(s->req.method, "GET") == 0)
 			answer_get(s, site);
+		else if (strcmp(s->req.method, "HEAD") == 0)
+			answer_head(s);
 		else
 			process(s, site);
 	}

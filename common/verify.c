@@ -162,16 +162,37 @@ find_header(const struct header *hdrs, size_t nhdrs, const char *name)
 	return NULL;
 }
 
+/* Everything a payload may be made of; text borrowed from the request. */
+struct signed_input {
+	const char		*ts;
+	size_t			 tslen;
+	const char		*body;
+	size_t			 bodylen;
+	const struct header	*hdrs;		/* PART_HEADER */
+	size_t			 nhdrs;
+	const char		*method;	/* PART_METHOD */
+	const char		*url;		/* PART_URL, as the scheme
+						   reads it */
+	size_t			 urllen;
+	const char		*params;	/* PART_PARAMS, sorted */
+	size_t			 paramslen;
+};
+
+static void
+part_text(struct hmac_part *part, const char *s, size_t len)
+{
+	part->data = s != NULL ? s : "";
+	part->len = s != NULL ? len : 0;
+}
+
 /*
- * The signed parts; a PART_HEADER takes its value from hdrs.  Returns
- * the number of parts, or 0 when a header the scheme signs is absent
- * (*missing names it).
+ * The signed parts; a PART_HEADER takes its value from in->hdrs.
+ * Returns the number of parts, or 0 when a header the scheme signs is
+ * absent (*missing names it).
  */
 static size_t
-payload(const struct scheme *sc, const char *ts, size_t tslen,
-    const struct header *hdrs, size_t nhdrs, const char *body,
-    size_t bodylen, struct hmac_part *parts, size_t *total,
-    const char **missing)
+payload(const struct scheme *sc, const struct signed_input *in,
+    struct hmac_part *parts, size_t *total, const char **missing)
 {
 	const struct signed_part	*sp;
 	const struct header		*h;
@@ -182,29 +203,121 @@ payload(const struct scheme *sc, const char *ts, size_t tslen,
 	    sp++, n++) {
 		switch (sp->kind) {
 		case PART_LITERAL:
-			parts[n].data = sp->text;
-			parts[n].len = strlen(sp->text);
+			part_text(&parts[n], sp->text, strlen(sp->text));
 			break;
 		case PART_TIMESTAMP:
-			parts[n].data = ts != NULL ? ts : "";
-			parts[n].len = ts != NULL ? tslen : 0;
+			part_text(&parts[n], in->ts, in->tslen);
 			break;
 		case PART_HEADER:
-			if ((h = find_header(hdrs, nhdrs, sp->text)) == NULL) {
+			if ((h = find_header(in->hdrs, in->nhdrs,
+			    sp->text)) == NULL) {
 				*missing = sp->text;
 				return 0;
 			}
-			parts[n].data = h->value;
-			parts[n].len = h->len;
+			part_text(&parts[n], h->value, h->len);
+			break;
+		case PART_URL:
+			part_text(&parts[n], in->url, in->urllen);
+			break;
+		case PART_METHOD:
+			part_text(&parts[n], in->method, in->method != NULL ?
+			    strlen(in->method) : 0);
+			break;
+		case PART_PARAMS:
+			part_text(&parts[n], in->params, in->paramslen);
 			break;
 		default:
-			parts[n].data = body;
-			parts[n].len = bodylen;
+			part_text(&parts[n], in->body, in->bodylen);
 			break;
 		}
 		*total += parts[n].len;
 	}
 	return n;
+}
+
+static int
+scheme_has(const struct scheme *sc, enum part_kind kind)
+{
+	size_t	 i;
+
+	for (i = 0; i < SCHEME_MAX_PARTS && sc->payload[i].kind != PART_END;
+	    i++)
+		if (sc->payload[i].kind == kind)
+			return 1;
+	return 0;
+}
+
+static int
+is_form(const char *content_type)
+{
+	return content_type != NULL && strncasecmp(content_type,
+	    "application/x-www-form-urlencoded", 33) == 0;
+}
+
+/*
+ * The URL as the scheme signs it (HubSpot decodes some escapes), into
+ * out, and the form parameters when the scheme signs them.  Twilio
+ * signs a JSON body's digest as bodySHA256 in the URL instead, so a URL
+ * carrying the parameter means no form parameters.  Returns 0, or -1.
+ */
+static int
+url_input(const struct scheme *sc, const char *url, size_t len, int form,
+    const char *body, size_t bodylen, struct buf *u, struct buf *params,
+    struct signed_input *in)
+{
+	struct buf	 digest;
+	int		 has_digest = 0;
+
+	buf_reset(u);
+	buf_reset(params);
+	if (sc->url_hubspot ? parse_url_hubspot(url, len, u) == -1 :
+	    buf_add(u, url, len) == -1)
+		return -1;
+	if (sc->body_digest_param != NULL) {
+		buf_init(&digest, 128);
+		has_digest = parse_query_field(url, len, sc->body_digest_param,
+		    &digest) == 1;
+		buf_release(&digest);
+	}
+	if (scheme_has(sc, PART_PARAMS) && form && !has_digest &&
+	    parse_form_sorted(body, bodylen, params) == -1)
+		return -1;
+	in->url = u->data;
+	in->urllen = u->len;
+	in->params = params->data;
+	in->paramslen = params->len;
+	return 0;
+}
+
+/*
+ * Twilio: a bodySHA256 query parameter must be the body's hex SHA-256,
+ * compared in constant time.  1 when it holds or is absent, else 0.
+ */
+static int
+body_digest_ok(const struct scheme *sc, const char *url, size_t len,
+    const char *body, size_t bodylen)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 md[32];
+	char			 want[64];
+	struct buf		 got;
+	size_t			 i;
+	int			 ok = 1;
+
+	if (sc->body_digest_param == NULL)
+		return 1;
+	buf_init(&got, 128);
+	if (parse_query_field(url, len, sc->body_digest_param, &got) == 1) {
+		ok = got.len == sizeof(want) && hmac_sha256(body != NULL ?
+		    body : "", bodylen, md) == 0;
+		for (i = 0; ok && i < sizeof(md); i++) {
+			want[2 * i] = hex[md[i] >> 4];
+			want[2 * i + 1] = hex[md[i] & 15];
+		}
+		ok = ok && hmac_equal(want, got.data, sizeof(want));
+	}
+	buf_release(&got);
+	return ok;
 }
 
 /* Tries every candidate with every public key; sets signature_ok. */
@@ -334,16 +447,109 @@ repeated_part(const struct scheme *sc, const struct request *req,
 	return 0;
 }
 
+/*
+ * The payload of in, matched against the candidates; on a match the
+ * SHA-256 of the signed bytes is kept (deduplication on them).
+ * Returns 0, or -1 with the verdict set.
+ */
+static int
+match_parts(const struct scheme *sc, const struct endpoint *ep,
+    const struct signed_input *in, const struct candidates *c,
+    struct verdict *v)
+{
+	struct hmac_part	 parts[SCHEME_MAX_PARTS];
+	const char		*missing = NULL;
+	size_t			 nparts;
+
+	if ((nparts = payload(sc, in, parts, &v->signed_len, &missing)) == 0)
+		return set(v, VERDICT_MALFORMED_SIGNATURE, missing,
+		    "absent, and the signature covers it"), -1;
+	if (match(sc, ep, parts, nparts, c, v) == -1)
+		return set(v, VERDICT_ERROR, NULL, sc->pk != HMAC_PK_NONE ?
+		    "signature verification failed" : v->detail), -1;
+	if (v->signature_ok && !v->have_signed) {
+		if (hmac_sha256_parts(parts, nparts, v->signed_sha256) == -1)
+			return set(v, VERDICT_ERROR, NULL,
+			    "SHA-256 computation failed"), -1;
+		v->have_signed = 1;
+	}
+	return 0;
+}
+
+/*
+ * Matches the candidates over the payload, for each spelling of the URL
+ * a signed-URL scheme allows (Twilio: with and without the default port,
+ * as its SDKs accept).  Returns 0, or -1 with the verdict set.
+ */
+static int
+match_urls(const struct scheme *sc, const struct endpoint *ep,
+    const struct request *req, struct signed_input *in,
+    const struct candidates *c, struct verdict *v)
+{
+	struct buf		 url, alt[2], u, params;
+	const struct buf	*try[3];
+	size_t			 i, ntry = 0;
+	int			 rc = -1;
+
+	if (!scheme_has(sc, PART_URL))
+		return match_parts(sc, ep, in, c, v);
+	buf_init(&url, LIMIT_URL + 1);
+	buf_init(&alt[0], LIMIT_URL + 16);
+	buf_init(&alt[1], LIMIT_URL + 16);
+	buf_init(&u, LIMIT_URL + 1);
+	buf_init(&params, req->body.len + 1);
+	if (verify_url(ep, req, &url) == -1) {
+		set(v, VERDICT_MALFORMED_SIGNATURE, "Host", "no Host header (or"
+		    " a URL over the limit) to rebuild the signed URL from:"
+		    " set public_url");
+		goto out;
+	}
+	snprintf(v->url, sizeof(v->url), "%s", url.data);
+	v->url_rebuilt = ep->public_url == NULL;
+	try[ntry++] = &url;
+	if (sc->url_ports && parse_url_ports(url.data, url.len, &alt[0],
+	    &alt[1]) == 0) {
+		try[ntry++] = &alt[0];
+		try[ntry++] = &alt[1];
+	}
+	for (i = 0; i < ntry && !v->signature_ok; i++) {
+		if (url_input(sc, try[i]->data, try[i]->len,
+		    is_form(req->content_type), req->body.data,
+		    req->body.len, &u, &params, in) == -1) {
+			set(v, VERDICT_MISMATCH, sc->header, "the form body"
+			    " cannot be decoded");
+			goto out;
+		}
+		if (match_parts(sc, ep, in, c, v) == -1)
+			goto out;
+	}
+	if (v->signature_ok && !body_digest_ok(sc, url.data, url.len,
+	    req->body.data, req->body.len)) {
+		v->signature_ok = 0;
+		set(v, VERDICT_MISMATCH, sc->header, "the URL's signature is"
+		    " valid, but its bodySHA256 is not the body's digest");
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_release(&url);
+	buf_release(&alt[0]);
+	buf_release(&alt[1]);
+	buf_release(&u);
+	buf_release(&params);
+	return rc;
+}
+
 static int
 check(const struct scheme *sc, long tolerance, const struct endpoint *ep,
     const struct request *req, const struct header *h, time_t now,
     struct verdict *v)
 {
 	struct candidates	 c;
-	struct hmac_part	 parts[SCHEME_MAX_PARTS];
+	struct signed_input	 in;
 	const struct header	*th;
 	const char		*ts = NULL, *missing = NULL;
-	size_t			 tslen = 0, nparts;
+	size_t			 tslen = 0;
 	time_t			 t;
 
 	if (repeated(req, sc->header))
@@ -376,23 +582,19 @@ check(const struct scheme *sc, long tolerance, const struct endpoint *ep,
 		v->have_skew = 1;
 		v->skew = (long long)now - (long long)t;
 	}
-	if ((nparts = payload(sc, ts, tslen, req->headers, req->nheaders,
-	    req->body.data, req->body.len, parts, &v->signed_len,
-	    &missing)) == 0)
-		return set(v, VERDICT_MALFORMED_SIGNATURE, missing,
-		    "absent, and the signature covers it");
 	if (repeated_part(sc, req, &missing))
 		return set(v, VERDICT_MALFORMED_SIGNATURE, missing,
 		    "sent more than once");
-	if (match(sc, ep, parts, nparts, &c, v) == -1)
-		return set(v, VERDICT_ERROR, NULL, sc->pk != HMAC_PK_NONE ?
-		    "signature verification failed" : v->detail);
-	if (v->signature_ok) {
-		if (hmac_sha256_parts(parts, nparts, v->signed_sha256) == -1)
-			return set(v, VERDICT_ERROR, NULL,
-			    "SHA-256 computation failed");
-		v->have_signed = 1;
-	}
+	memset(&in, 0, sizeof(in));
+	in.ts = ts;
+	in.tslen = tslen;
+	in.body = req->body.data;
+	in.bodylen = req->body.len;
+	in.hdrs = req->headers;
+	in.nhdrs = req->nheaders;
+	in.method = req->method;
+	if (match_urls(sc, ep, req, &in, &c, v) == -1)
+		return 0;
 	v->tolerance = ts != NULL ? tolerance : 0;
 	if (v->tolerance > 0 && v->skew > v->tolerance)
 		return set(v, VERDICT_STALE_TIMESTAMP, sc->ts_header != NULL ?
@@ -401,10 +603,66 @@ check(const struct scheme *sc, long tolerance, const struct endpoint *ep,
 		return set(v, VERDICT_FUTURE_TIMESTAMP, sc->ts_header != NULL ?
 		    sc->ts_header : sc->header, NULL);
 	if (!v->signature_ok)
-		return set(v, VERDICT_MISMATCH, sc->header, NULL);
+		return set(v, VERDICT_MISMATCH, sc->header, v->detail);
 	v->code = VERDICT_OK;
 	v->header = sc->header;
 	return 1;
+}
+
+int
+verify_trusted_proxy(const struct request *req, const struct endpoint *ep)
+{
+	size_t	 i;
+
+	for (i = 0; i < ep->ntrusted_proxies; i++)
+		if (parse_net_contains(&ep->trusted_proxies[i],
+		    req->remote_addr))
+			return 1;
+	return 0;
+}
+
+int
+verify_https(const struct request *req, const struct endpoint *ep)
+{
+	const struct header	*h;
+
+	if (req->https)
+		return 1;
+	if ((h = request_header(req, "X-Forwarded-Proto")) == NULL ||
+	    !verify_trusted_proxy(req, ep))
+		return 0;
+	return parse_forwarded_https(h->value, h->len);
+}
+
+int
+verify_url(const struct endpoint *ep, const struct request *req,
+    struct buf *out)
+{
+	const struct header	*host;
+	const char		*uri = req->uri != NULL ? req->uri : "/";
+	const char		*q = strchr(uri, '?');
+	size_t			 n;
+
+	if (ep->public_url != NULL) {
+		/*
+		 * The configured scheme, host and path; the query as sent,
+		 * since Twilio adds bodySHA256 to the URL it was given.
+		 */
+		n = strcspn(ep->public_url, "?");
+		if (q == NULL)
+			q = ep->public_url + n;
+		if (buf_add(out, ep->public_url, n) == -1 ||
+		    buf_adds(out, q) == -1)
+			return -1;
+		return out->len > LIMIT_URL ? -1 : 0;
+	}
+	if ((host = request_header(req, "Host")) == NULL || host->len == 0)
+		return -1;
+	if (buf_adds(out, verify_https(req, ep) ? "https://" : "http://") ==
+	    -1 || buf_add(out, host->value, host->len) == -1 ||
+	    buf_adds(out, uri) == -1)
+		return -1;
+	return out->len > LIMIT_URL ? -1 : 0;
 }
 
 int
@@ -593,11 +851,20 @@ verify_reason(const struct verdict *v, struct buf *out)
 		    v->skew < 0 ? -v->skew : v->skew, v->tolerance,
 		    v->signature_ok ? "valid" : "invalid");
 	case VERDICT_MISMATCH:
-		return buf_printf(out, "signature mismatch in '%s': %zu"
+		if (buf_printf(out, "signature mismatch in '%s': %zu"
 		    " signature%s x %zu %s%s tried over %zu bytes", h,
 		    v->sigs_tried, v->sigs_tried == 1 ? "" : "s",
 		    v->secrets_tried, v->pk ? "public key" : "secret",
-		    v->secrets_tried == 1 ? "" : "s", v->signed_len);
+		    v->secrets_tried == 1 ? "" : "s", v->signed_len) == -1 ||
+		    (v->detail != NULL && buf_printf(out, "; %s",
+		    v->detail) == -1))
+			return -1;
+		if (v->url[0] != '\0')
+			return buf_printf(out, "; signed URL tried: %s (%s)",
+			    v->url, v->url_rebuilt ? "rebuilt from the"
+			    " request: set public_url to the URL configured"
+			    " at the provider" : "public_url");
+		return 0;
 	case VERDICT_ERROR:
 		return buf_printf(out, "internal error: %s", v->detail);
 	}
@@ -644,19 +911,12 @@ verify_secret_key(enum secret_form form, const char *secret, size_t len,
 	return 0;
 }
 
-int
-verify_sign(const struct scheme *sc, const char *secret, size_t secretlen,
-    const char *ts, const char *body, size_t bodylen, struct buf *out)
+/* The signature header lines for in (see verify_sign); 0 or -1. */
+static int
+sign_input(const struct scheme *sc, const char *secret, size_t secretlen,
+    const struct signed_input *in, struct buf *out)
 {
-	return verify_sign_headers(sc, secret, secretlen, ts, NULL, 0, body,
-	    bodylen, out);
-}
-
-int
-verify_sign_headers(const struct scheme *sc, const char *secret,
-    size_t secretlen, const char *ts, const struct header *hdrs,
-    size_t nhdrs, const char *body, size_t bodylen, struct buf *out)
-{
+	const char		*ts = in->ts;
 	struct hmac_part	 parts[SCHEME_MAX_PARTS];
 	unsigned char		 mac[SIG_MAX], key[LIMIT_SECRET_LEN];
 	const char		*missing = NULL;
@@ -670,8 +930,7 @@ verify_sign_headers(const struct scheme *sc, const char *secret,
 		    buf_addc(out, '\n') == -1 ? -1 : 0;
 	if (sc->format == SIG_NONE || sc->header == NULL)
 		return -1;
-	if ((nparts = payload(sc, ts, ts != NULL ? strlen(ts) : 0, hdrs,
-	    nhdrs, body, bodylen, parts, &total, &missing)) == 0)
+	if ((nparts = payload(sc, in, parts, &total, &missing)) == 0)
 		return -1;
 	if (sc->pk != HMAC_PK_NONE) {
 		if (hmac_pk_sign(sc->pk, secret, secretlen, parts, nparts, mac,
@@ -704,5 +963,58 @@ verify_sign_headers(const struct scheme *sc, const char *secret,
 		rc = buf_printf(out, "%s: %s\n", sc->ts_header,
 		    ts != NULL ? ts : "");
 	hmac_cleanse(mac, sizeof(mac));
+	return rc;
+}
+
+int
+verify_sign(const struct scheme *sc, const char *secret, size_t secretlen,
+    const char *ts, const char *body, size_t bodylen, struct buf *out)
+{
+	return verify_sign_headers(sc, secret, secretlen, ts, NULL, 0, body,
+	    bodylen, out);
+}
+
+int
+verify_sign_headers(const struct scheme *sc, const char *secret,
+    size_t secretlen, const char *ts, const struct header *hdrs,
+    size_t nhdrs, const char *body, size_t bodylen, struct buf *out)
+{
+	struct signed_input	 in;
+
+	memset(&in, 0, sizeof(in));
+	in.ts = ts;
+	in.tslen = ts != NULL ? strlen(ts) : 0;
+	in.body = body;
+	in.bodylen = bodylen;
+	in.hdrs = hdrs;
+	in.nhdrs = nhdrs;
+	in.method = "POST";
+	return sign_input(sc, secret, secretlen, &in, out);
+}
+
+int
+verify_sign_url(const struct scheme *sc, const char *secret,
+    size_t secretlen, const char *ts, const char *method, const char *url,
+    int form, const char *body, size_t bodylen, struct buf *out)
+{
+	struct signed_input	 in;
+	struct buf		 u, params;
+	int			 rc = 0;
+
+	memset(&in, 0, sizeof(in));
+	in.ts = ts;
+	in.tslen = ts != NULL ? strlen(ts) : 0;
+	in.body = body;
+	in.bodylen = bodylen;
+	in.method = method;
+	buf_init(&u, LIMIT_URL + 1);
+	buf_init(&params, bodylen + 1);
+	if (scheme_has(sc, PART_URL))
+		rc = url == NULL ? -1 : url_input(sc, url, strlen(url), form,
+		    body, bodylen, &u, &params, &in);
+	if (rc == 0)
+		rc = sign_input(sc, secret, secretlen, &in, out);
+	buf_release(&u);
+	buf_release(&params);
 	return rc;
 }

@@ -53,6 +53,9 @@ struct verdict {
 	 */
 	int		 have_signed;
 	unsigned char	 signed_sha256[32];
+	/* A signed-URL scheme: the URL tried first, and where it came from. */
+	char		 url[LIMIT_URL + 1];
+	int		 url_rebuilt;	/* from the request: no public_url */
 	/* What the first secret gives, for webhookctl explain. */
 	unsigned char	 expected[HMAC_MAX];
 	size_t		 expected_len;
@@ -74,6 +77,21 @@ int	verify_scheme(const struct provider *, const struct endpoint *,
 int	verify_request(const struct provider *, const struct scheme *,
 	    const struct endpoint *, const struct request *, time_t now,
 	    struct verdict *v);
+
+/*
+ * The URL a provider signed: the endpoint's public_url (scheme, host and
+ * path) with the request's query, or when unset rebuilt from the request:
+ * https when it came over HTTPS or a trusted proxy says so
+ * (X-Forwarded-Proto), the Host header, REQUEST_URI.  Appends it to out;
+ * returns 0, or -1 when there is no Host header or it is too long.
+ */
+int	verify_url(const struct endpoint *, const struct request *,
+	    struct buf *out);
+
+/* Is the web server's peer one of trusted_proxies?  1 or 0. */
+int	verify_trusted_proxy(const struct request *, const struct endpoint *);
+/* Did the request come over HTTPS, directly or via a trusted proxy? */
+int	verify_https(const struct request *, const struct endpoint *);
 
 /* Short machine name of a verdict code ("stale_timestamp"). */
 const char *verify_code_name(enum verdict_code);
@@ -113,5 +131,14 @@ int	verify_sign_headers(const struct scheme *, const char *secret,
  */
 int	verify_secret_key(enum secret_form, const char *secret, size_t len,
 	    unsigned char *key, size_t *keylen);
+
+/*
+ * verify_sign for signed-URL schemes: url is the URL the request goes
+ * to (for Twilio with a JSON body it must carry bodySHA256 already),
+ * method the request method, form set when the body is a form.
+ */
+int	verify_sign_url(const struct scheme *, const char *secret, size_t,
+	    const char *ts, const char *method, const char *url, int form,
+	    const char *body, size_t bodylen, struct buf *out);
 
 #endif /* VERIFY_H */

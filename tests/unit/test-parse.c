@@ -1141,6 +1141,91 @@ test_public_key(void **state)
 	assert_int_equal(nb, 48);
 }
 
+/* parse_form_sorted, parse_url_ports, parse_url_hubspot */
+static void
+test_signed_url_parts(void **state)
+{
+	static const struct {
+		int		 line;
+		const char	*in;
+		int		 rc;
+		const char	*want;
+	} forms[] = {
+		{ __LINE__, "b=2&a=1", 0, "a1b2" },
+		/* Decoded: '+' is a space, %2B a plus. */
+		{ __LINE__, "From=%2B1415&Body=hi+there", 0,
+		    "Bodyhi thereFrom+1415" },
+		/* A name's values sorted, a repeated pair kept once. */
+		{ __LINE__, "D=5678&S=1&D=1234&D=1234", 0, "D1234D5678S1" },
+		/* Bytewise: uppercase before lowercase, shorter first. */
+		{ __LINE__, "a=1&B=2&ab=3", 0, "B2a1ab3" },
+		{ __LINE__, "flag&&x=", 0, "flagx" },
+		{ __LINE__, "", 0, "" },
+		{ __LINE__, "a=%zz", -1, NULL },
+		{ __LINE__, "a=%4", -1, NULL },
+	};
+	static const struct {
+		int		 line;
+		const char	*in;
+		int		 rc;
+		const char	*without, *with;
+	} urls[] = {
+		{ __LINE__, "https://a.example/p?q=1", 0,
+		    "https://a.example/p?q=1", "https://a.example:443/p?q=1" },
+		{ __LINE__, "http://a.example:8080/p", 0, "http://a.example/p",
+		    "http://a.example:8080/p" },
+		{ __LINE__, "https://a.example", 0, "https://a.example",
+		    "https://a.example:443" },
+		{ __LINE__, "https://[::1]:443/x", 0, "https://[::1]/x",
+		    "https://[::1]:443/x" },
+		{ __LINE__, "https://[::1]/x", 0, "https://[::1]/x",
+		    "https://[::1]:443/x" },
+		{ __LINE__, "https://u:p@a.example/", -1, NULL, NULL },
+		{ __LINE__, "https:///p", -1, NULL, NULL },
+		{ __LINE__, "https://a.example:x1/", -1, NULL, NULL },
+		{ __LINE__, "ftp://a.example/", -1, NULL, NULL },
+	};
+	struct buf	 a, b;
+	size_t		 i;
+	int		 rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		buf_init(&a, 1024);
+		rc = parse_form_sorted(forms[i].in, strlen(forms[i].in), &a);
+		if (rc != forms[i].rc || (rc == 0 && strcmp(a.data != NULL ?
+		    a.data : "", forms[i].want) != 0))
+			fail_msg("line %d: '%s' gave %d '%s'", forms[i].line,
+			    forms[i].in, rc, a.data != NULL ? a.data : "");
+		buf_release(&a);
+	}
+	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		buf_init(&a, 1024);
+		buf_init(&b, 1024);
+		rc = parse_url_ports(urls[i].in, strlen(urls[i].in), &a, &b);
+		if (rc != urls[i].rc || (rc == 0 &&
+		    (strcmp(a.data, urls[i].without) != 0 ||
+		    strcmp(b.data, urls[i].with) != 0)))
+			fail_msg("line %d: '%s' gave %d", urls[i].line,
+			    urls[i].in, rc);
+		buf_release(&a);
+		buf_release(&b);
+	}
+	buf_init(&a, 1024);
+	assert_int_equal(parse_url_hubspot("https://h/p?a=x%3ay%2F%41%2%",
+	    29, &a), 0);
+	assert_string_equal(a.data, "https://h/p?a=x:y/%41%2%");
+	buf_release(&a);
+	/* Too many parameters. */
+	buf_init(&a, 1 << 20);
+	buf_init(&b, 1 << 20);
+	for (i = 0; i <= LIMIT_FORM_PARAMS; i++)
+		buf_adds(&b, "a=1&");
+	assert_int_equal(parse_form_sorted(b.data, b.len, &a), -1);
+	buf_release(&a);
+	buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -1161,6 +1246,7 @@ main(void)
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_query_mask),
 		cmocka_unit_test(test_public_key),
+		cmocka_unit_test(test_signed_url_parts),
 		cmocka_unit_test(test_cgi_header_name),
 		cmocka_unit_test(test_endpoint_name),
 		cmocka_unit_test(test_net_parse),
