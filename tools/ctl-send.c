@@ -93,6 +93,10 @@ default_sample(const struct provider *p)
 		{ "clerk", "user.created" },
 		{ "resend", "email.delivered" },
 		{ "openai", "response.completed" },
+		{ "square", "payment.created" },
+		{ "trello", "updateCard" },
+		{ "hubspot", "contact.creation" },
+		{ "twilio", "delivered" },
 	};
 	size_t	 i;
 
@@ -314,6 +318,9 @@ send_run(const struct send_args *a, const struct endpoint *ep,
 	send_reply_init(&r);
 	if (ctl_signer_init(&s, p, ep, secret, secretlen) == -1)
 		goto out;
+	/* Signed URLs: public_url when set, else the URL posted to. */
+	if (s.url == NULL)
+		s.url = a->url;
 	if (a->id != NULL)
 		snprintf(id, sizeof(id), "%s", a->id);
 	else if (ctl_new_id(p, id, sizeof(id)) == -1)

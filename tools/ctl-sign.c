@@ -36,7 +36,10 @@ static const char help[] =
     "  --endpoint E     sign as endpoint E of the configuration (its\n"
     "                   scheme: required for iot)\n"
     "  --config F       the configuration (as -c)\n"
-    "  --content-type T the Content-Type (default: guessed from the body)\n";
+    "  --content-type T the Content-Type (default: guessed from the body)\n"
+    "  --url URL        twilio, square, trello, hubspot: the URL the\n"
+    "                   provider posts to (default: the endpoint's\n"
+    "                   public_url)\n";
 
 int
 ctl_signer_init(struct ctl_signer *s, const struct provider *p,
@@ -49,6 +52,7 @@ ctl_signer_init(struct ctl_signer *s, const struct provider *p,
 	s->ep = ep;
 	s->secret = secret;
 	s->secretlen = secretlen;
+	s->url = ep != NULL ? ep->public_url : NULL;
 	if (ep == NULL)
 		s->sc = p->scheme;
 	else if (verify_scheme(p, ep, &s->sc, err, sizeof(err)) == -1) {
@@ -166,6 +170,43 @@ ctl_new_id(const struct provider *p, char *out, size_t len)
 	return uuid4(out, len);
 }
 
+/*
+ * A signed-URL scheme needs the URL, and Twilio signs a JSON body by
+ * its digest in that URL: say what to use when it is not there yet.
+ */
+static int
+sign_url_ok(const struct ctl_signer *s, const char *body, size_t len,
+    const char *content_type)
+{
+	const struct signed_part	*sp;
+	unsigned char			 md[32];
+	size_t				 i;
+
+	for (sp = s->sc.payload; sp < s->sc.payload + SCHEME_MAX_PARTS &&
+	    sp->kind != PART_END && sp->kind != PART_URL; sp++)
+		;
+	if (sp == s->sc.payload + SCHEME_MAX_PARTS || sp->kind != PART_URL)
+		return 0;
+	if (s->url == NULL) {
+		log_warnx("%s signs the URL it posts to: give --url (or an"
+		    " --endpoint with public_url)", s->p->name);
+		return -1;
+	}
+	if (s->sc.body_digest_param == NULL || (content_type != NULL &&
+	    strncmp(content_type, "application/x-www-form-urlencoded",
+	    33) == 0) || strstr(s->url, s->sc.body_digest_param) != NULL)
+		return 0;
+	if (hmac_sha256(body, len, md) == -1)
+		return -1;
+	fprintf(stderr, "webhookctl: %s signs a JSON body's digest in the"
+	    " URL: use --url '%s%c%s=", s->p->name, s->url,
+	    strchr(s->url, '?') != NULL ? '&' : '?', s->sc.body_digest_param);
+	for (i = 0; i < sizeof(md); i++)
+		fprintf(stderr, "%02x", md[i]);
+	fprintf(stderr, "'\n");
+	return -1;
+}
+
 int
 ctl_sign_headers(const struct ctl_signer *s, const char *body, size_t len,
     const char *content_type, const char *ts, const char *id,
@@ -183,8 +224,13 @@ ctl_sign_headers(const struct ctl_signer *s, const char *body, size_t len,
 		idh.value = id;
 		idh.len = strlen(id);
 	}
-	if (verify_sign_headers(&s->sc, s->secret, s->secretlen, ts,
-	    &idh, idh.value != NULL ? 1 : 0, body, len, out) == -1)
+	if (sign_url_ok(s, body, len, content_type) == -1)
+		return -1;
+	if ((s->url != NULL ? verify_sign_url(&s->sc, s->secret, s->secretlen,
+	    ts, "POST", s->url, content_type != NULL && strncmp(content_type,
+	    "application/x-www-form-urlencoded", 33) == 0, body, len, out) :
+	    verify_sign_headers(&s->sc, s->secret, s->secretlen, ts, &idh,
+	    idh.value != NULL ? 1 : 0, body, len, out)) == -1)
 		return -1;
 	/* GitHub sends its SHA-1 header too, unless the scheme was changed. */
 	if (s->p->legacy.header != NULL &&
@@ -284,6 +330,7 @@ struct sign_args {
 	const char		*event;
 	const char		*endpoint;
 	const char		*content_type;
+	const char		*url;
 };
 
 static int
@@ -314,6 +361,8 @@ sign_run(struct ctl *ctl, const struct provider *p, struct sign_args *a)
 	if (ctl_signer_init(&s, p, have_ep ? &ep : NULL, secret.data,
 	    secret.len) == -1)
 		goto out;
+	if (a->url != NULL)
+		s.url = a->url;
 	if (a->body_file == NULL && isatty(STDIN_FILENO))
 		log_warnx("reading the body from standard input (end it with"
 		    " Ctrl-D), or give --body-file");
@@ -357,6 +406,7 @@ ctl_sign(struct ctl *ctl, int argc, char **argv)
 		{ "endpoint", required_argument, NULL, 'E' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "content-type", required_argument, NULL, 'T' },
+		{ "url", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -396,6 +446,9 @@ ctl_sign(struct ctl *ctl, int argc, char **argv)
 			break;
 		case 'T':
 			a.content_type = optarg;
+			break;
+		case 'u':
+			a.url = optarg;
 			break;
 		case 'h':
 			return ctl_help(ctl, help);

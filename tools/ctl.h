@@ -245,6 +245,12 @@ struct ctl_signer {
 	struct scheme		 sc;	/* verify_scheme() of the two */
 	const char		*secret;
 	size_t			 secretlen;
+	/*
+	 * Signed-URL schemes (twilio, square, trello, hubspot): the URL the
+	 * provider posts to; ctl_signer_init takes the endpoint's
+	 * public_url, a caller may set another (--url, send's URL).
+	 */
+	const char		*url;
 };
 
 /*

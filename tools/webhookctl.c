@@ -49,7 +49,7 @@ struct verb {
 static const struct verb verbs[] = {
 	{ "sign", ctl_sign,
 	    "sign PROVIDER [--secret-file F | --secret S | --private-key F]\n"
-	    "     [--body-file F|-]\n"
+	    "     [--body-file F|-] [--url URL]\n"
 	    "     [--timestamp T] [--id ID] [--event E] [--endpoint E]" },
 	{ "send", ctl_send,
 	    "send URL ENDPOINT [--event E] [--sample NAME] [--body-file F|-]\n"
@@ -98,6 +98,10 @@ static const struct provider *const providers[] = {
 	&provider_clerk,
 	&provider_resend,
 	&provider_openai,
+	&provider_square,
+	&provider_trello,
+	&provider_hubspot,
+	&provider_twilio,
 };
 
 #define NPROVIDERS	(sizeof(providers) / sizeof(providers[0]))

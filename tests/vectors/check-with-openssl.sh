@@ -29,7 +29,7 @@ msg() { { printf '%s' "$1"; cat "$TMP/body"; } > "$TMP/msg"; }
 # --- parser -----------------------------------------------------------------------------
 parse() {
   local f=$1 line off=0 inhdr=0 name
-  SECRETS=(); PUBKEYS=(); NOW=""; TOL=300; declare -gA OPT=() HDR=()
+  SECRETS=(); PUBKEYS=(); URI=/; HTTPS=""; NOW=""; TOL=300; declare -gA OPT=() HDR=()
   while IFS= read -r line; do
     off=$(( off + ${#line} + 1 ))
     if (( ! inhdr )) && [[ $line == "# "* ]]; then
@@ -37,6 +37,8 @@ parse() {
       case $line in
         "secret: "*)    SECRETS+=("${line#"secret: "}") ;;
         "public_key: "*) PUBKEYS+=("${line#"public_key: "}") ;;
+        "uri: "*)       URI=${line#"uri: "} ;;
+        "https: "*)     HTTPS=${line#"https: "} ;;
         "now: "*)       NOW=${line#"now: "} ;;
         "tolerance: "*) TOL=${line#"tolerance: "} ;;
         "option: "*)    line=${line#"option: "}; OPT[${line%%=*}]=${line#*=} ;;
@@ -311,6 +313,80 @@ verify_stdwh() {
     want=$(openssl dgst -sha256 -mac HMAC -macopt "hexkey:$hexkey" -binary < "$TMP/msg" | openssl base64 -A)
     for e in "${good[@]}"; do
       [[ $e == "$want" ]] && { COMPUTED="v1,$want"; echo ok; return; }
+    done
+  done
+  echo mismatch
+}
+
+# --- signed URLs (square, trello, hubspot, twilio) -------------------------------------
+# the_url: public_url (its query replaced by the request's), else http(s)://Host + uri.
+the_url() {
+  local q=""
+  [[ $URI == *\?* ]] && q="?${URI#*\?}"
+  if [[ -n ${OPT[public_url]:-} ]]; then
+    local pu=${OPT[public_url]}
+    [[ -z $q && $pu == *\?* ]] && q="?${pu#*\?}"
+    printf '%s%s' "${pu%%\?*}" "$q"
+  elif has Host; then
+    [[ $HTTPS == on ]] && printf https:// || printf http://
+    printf '%s%s' "$(get Host)" "$URI"
+  else
+    return 1
+  fi
+}
+
+# url_mac HDR ALG BEFORE AFTER: base64 HMAC over BEFORE + body + AFTER.
+url_mac() {
+  local s want k n
+  has "$1" || { echo missing_signature; return; }
+  s=$(get "$1"); n=$(digest_len "$2")
+  is_b64 "$s" "$n" || { echo malformed_signature; return; }
+  for k in "${SECRETS[@]}"; do
+    want=$({ printf '%s' "$3"; cat "$TMP/body"; printf '%s' "$4"; } |
+      openssl mac -binary -digest "$2" -macopt key:"$k" HMAC | base64 -w0)
+    [[ $s == "$want" ]] && { COMPUTED="$want"; echo ok; return; }
+  done
+  echo mismatch
+}
+verify_square() {
+  local u; u=$(the_url) || { has X-Square-HmacSha256-Signature && echo malformed_signature || echo missing_signature; return; }
+  url_mac X-Square-HmacSha256-Signature sha256 "$u" ""
+}
+verify_trello() { local u; u=$(the_url) || return; url_mac X-Trello-Webhook sha1 "" "$u"; }
+verify_hubspot() {
+  local u ts w
+  u=$(the_url | sed -E 's/%3[Aa]/:/g; s/%2[Ff]/\//g; s/%3[Ff]/?/g; s/%40/@/g; s/%21/!/g; s/%24/$/g; s/%27/'"'"'/g; s/%28/(/g; s/%29/)/g; s/%2[Aa]/*/g; s/%2[Cc]/,/g; s/%3[Bb]/;/g')
+  has X-HubSpot-Signature-v3 || { echo missing_signature; return; }
+  has X-HubSpot-Request-Timestamp || { echo missing_timestamp; return; }
+  ts=$(get X-HubSpot-Request-Timestamp)
+  [[ $ts =~ ^[0-9]+$ ]] || { echo malformed_timestamp; return; }
+  w=$(window $(( ts / 1000 ))); [[ -n $w ]] && { echo "$w"; return; }
+  url_mac X-HubSpot-Signature-v3 sha256 "POST$u" "$ts"
+}
+# Twilio: URL (also without its port and with the default port) + sorted
+# decoded form params, or for JSON the URL alone and its bodySHA256.
+verify_twilio() {
+  local u v s want k form=1 sum
+  has X-Twilio-Signature || { echo missing_signature; return; }
+  s=$(get X-Twilio-Signature)
+  is_b64 "$s" 20 || { echo malformed_signature; return; }
+  u=$(the_url)
+  [[ $(get Content-Type) == application/x-www-form-urlencoded* ]] || form=0
+  if [[ $u == *bodySHA256=* ]]; then
+    form=0; sum=$(sha256sum < "$TMP/body" | cut -d' ' -f1)
+    [[ $u == *"bodySHA256=$sum"* ]] || { echo mismatch; return; }
+  fi
+  for v in "$u" $(python3 -c 'import sys,re
+u=sys.argv[1]; m=re.match(r"(https?)://([^/?#]+)(.*)",u)
+s,a,r=m.groups(); h=re.sub(r":\d+$","",a) if not a.endswith("]") else a
+print(s+"://"+h+r); print(u if h!=a else s+"://"+a+(":443" if s=="https" else ":80")+r)' "$u"); do
+    for k in "${SECRETS[@]}"; do
+      want=$({ printf '%s' "$v"
+        (( form )) && python3 -c 'import sys,urllib.parse as p
+q=p.parse_qsl(sys.stdin.read(),keep_blank_values=True)
+sys.stdout.write("".join(k+v for k,v in sorted(set(q))))' < "$TMP/body"; } |
+        openssl mac -binary -digest sha1 -macopt key:"$k" HMAC | base64 -w0)
+      [[ $s == "$want" ]] && { COMPUTED="$want over $v"; echo ok; return; }
     done
   done
   echo mismatch
