@@ -94,7 +94,13 @@ file_init(int fd)
 	    h.slot_size == sizeof(struct slot) && h.nslots == COUNTERS_SLOTS &&
 	    (size_t)st.st_size >= sizeof(struct file_map))
 		return 0;
-	/* Absent, torn or of another layout: start again from zero. */
+	/*
+	 * Absent, torn or of another layout: start again from zero.
+	 * XXX a process still mapping the old layout (an upgrade without a
+	 * restart of every handler) would fault on the shrunk file: the
+	 * layout changes only with a new COUNTERS_MAGIC, and an upgrade
+	 * restarts the web server and the worker.
+	 */
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, COUNTERS_MAGIC, 8);
 	h.slot_size = sizeof(struct slot);
