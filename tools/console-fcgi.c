@@ -398,9 +398,22 @@ now_ms(void)
 
 /* The filters of the list, from the query string. */
 struct filter {
-	struct buf	 endpoint, verdict, event, since, q;
+	struct buf	 endpoint, verdict, event, since, q, from, to;
 	long long	 from_ms;	/* 0: any time */
+	long long	 to_ms;		/* 0: until now */
 };
+
+/* "2026-12-03T18:46" (a datetime-local input), UTC, as Unix ms; 0. */
+static long long
+minute_ms(const struct buf *b)
+{
+	char	 t[32];
+
+	if (b->len < 16 || (size_t)snprintf(t, sizeof(t), "%.16s:00.000Z",
+	    b->data) >= sizeof(t) || t[10] != 'T')
+		return 0;
+	return record_ms(t, strlen(t)) == -1 ? 0 : record_ms(t, strlen(t));
+}
 
 static void
 filter_read(struct page *pg, struct filter *f)
@@ -416,6 +429,10 @@ filter_read(struct page *pg, struct filter *f)
 	buf_init(&f->event, FIELD_MAX);
 	buf_init(&f->since, 16);
 	buf_init(&f->q, FIELD_MAX);
+	buf_init(&f->from, 32);
+	buf_init(&f->to, 32);
+	param(pg, "from", &f->from);
+	param(pg, "to", &f->to);
 	param(pg, "endpoint", &f->endpoint);
 	param(pg, "verdict", &f->verdict);
 	param(pg, "event", &f->event);
@@ -426,6 +443,10 @@ filter_read(struct page *pg, struct filter *f)
 		if (f->since.data != NULL && strcmp(f->since.data,
 		    spans[i].w) == 0)
 			f->from_ms = now_ms() - spans[i].ms;
+	if (minute_ms(&f->from) > f->from_ms)
+		f->from_ms = minute_ms(&f->from);
+	/* The end of the minute named: "to 18:46" includes 18:46:59. */
+	f->to_ms = minute_ms(&f->to) > 0 ? minute_ms(&f->to) + 59999 : 0;
 }
 
 static void
@@ -436,6 +457,8 @@ filter_release(struct filter *f)
 	buf_release(&f->event);
 	buf_release(&f->since);
 	buf_release(&f->q);
+	buf_release(&f->from);
+	buf_release(&f->to);
 }
 
 /* A <select> of words; the first option is "any". */
@@ -477,6 +500,13 @@ filter_form(struct page *pg, const struct filter *f)
 	hs(o, f->event.data);
 	buf_adds(o, "\"></label>\n");
 	select_words(o, "since", "Since", spans, 4, f->since.data);
+	buf_adds(o, "<label>From (UTC) <input type=\"datetime-local\""
+	    " name=\"from\" value=\"");
+	hs(o, f->from.data);
+	buf_adds(o, "\"></label>\n<label>To (UTC) <input type=\"datetime-local\""
+	    " name=\"to\" value=\"");
+	hs(o, f->to.data);
+	buf_adds(o, "\"></label>\n");
 	buf_adds(o, "<label>Id contains <input name=\"q\" size=\"14\" value=\"");
 	hs(o, f->q.data);
 	buf_adds(o, "\"></label> <button>Filter</button></form>\n");
@@ -545,9 +575,12 @@ list_row(void *arg, const struct json_doc *doc)
 	const char	*reason = rec(doc, "reason", &x->v[5]);
 	const char	*status = rec(doc, "status", &x->v[6]);
 
-	if (x->f->from_ms > 0 && record_ms(time, strlen(time)) <
-	    x->f->from_ms)
+	long long	 t = record_ms(time, strlen(time));
+
+	if (x->f->from_ms > 0 && t < x->f->from_ms)
 		return 1;	/* newest first: the rest is older */
+	if (x->f->to_ms > 0 && t > x->f->to_ms)
+		return 0;
 	if (x->f->q.len > 0 && strstr(id, x->f->q.data) == NULL)
 		return 0;
 	buf_adds(o, "<tr class=\"");

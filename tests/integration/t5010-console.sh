@@ -98,6 +98,18 @@ if grep -q '<script>window' "$T/page.html"; then
 	fail "unescaped markup in the list"
 fi
 ok "the list escapes what it shows"
+# The time range, in UTC minutes as a datetime-local input sends them.
+range() {
+	curl -s -u ops:console-pass "$base/console?p=list&from=$(date -u -d "$1" \
+	    +%Y-%m-%dT%H%%3A%M)&to=$(date -u -d "$2" +%Y-%m-%dT%H%%3A%M)" |
+	    grep -o '[0-9]* shown'
+}
+assert_eq "5 shown" "$(range '-10 min' '+10 min')" \
+    "a time range around now: every record"
+assert_eq "0 shown" "$(range '+1 hour' '+2 hours')" \
+    "a time range in the future: none"
+assert_eq "0 shown" "$(range '-2 hours' '-1 hour')" \
+    "a time range that ended an hour ago: none"
 # Without the web server's login, only console_allow_from lets one in
 # (the program run as CGI, as a server without auth would run it).
 cgi() {
