@@ -97,6 +97,12 @@ struct scheme {
 	const char		*sig_key;	/* SIG_ITEMS: "v1" */
 	const char		*ts_key;	/* SIG_ITEMS: "t", or NULL */
 	const char		*ts_header;	/* timestamp header, or NULL */
+	/*
+	 * A timestamp inside the signed JSON body (Linear's
+	 * "webhookTimestamp"), dotted path; used when ts_header and ts_key
+	 * are NULL.  It is covered by the signature since the body is.
+	 */
+	const char		*ts_field;
 	enum ts_format		 ts_format;
 	enum secret_form	 secret_form;	/* how a secret is keyed */
 	struct signed_part	 payload[SCHEME_MAX_PARTS];
@@ -112,6 +118,7 @@ struct scheme {
 /* Where a value (delivery id, event type) comes from, first match wins. */
 struct source {
 	const char	*header;	/* request header, or NULL */
+	const char	*alt_header;	/* tried when header is absent */
 	const char	*field;		/* dotted JSON path, or NULL */
 	int		 digest;	/* else the body's SHA-256 */
 };
@@ -184,5 +191,15 @@ extern const struct provider provider_square;
 extern const struct provider provider_trello;
 extern const struct provider provider_hubspot;
 extern const struct provider provider_twilio;
+extern const struct provider provider_shopify;
+extern const struct provider provider_gitlab;
+extern const struct provider provider_bitbucket;
+extern const struct provider provider_linear;
+extern const struct provider provider_paddle;
+extern const struct provider provider_pagerduty;
+extern const struct provider provider_typeform;
+extern const struct provider provider_intercom;
+extern const struct provider provider_mux;
+extern const struct provider provider_calendly;
 
 #endif /* PROVIDER_H */

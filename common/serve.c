@@ -455,15 +455,16 @@ take_value(struct buf *out, const char *v, size_t len)
  * body digest when allowed.  Returns 1 found, 0 absent, -1 unusable.
  */
 static int
-find_value(struct delivery *d, const char *header, const char *field,
-    int digest, struct buf *out)
+find_value(struct delivery *d, const char *header, const char *alt,
+    const char *field, int digest, struct buf *out)
 {
 	const struct header	*h;
 	const struct json_doc	*doc;
 	struct buf		 tmp;
 	int			 rc;
 
-	if (header != NULL && (h = request_header(d->req, header)) != NULL)
+	if ((header != NULL && (h = request_header(d->req, header)) != NULL) ||
+	    (alt != NULL && (h = request_header(d->req, alt)) != NULL))
 		return take_value(out, h->value, h->len) == -1 ? -1 : 1;
 	if (field != NULL && (doc = delivery_json(d)) != NULL) {
 		buf_init(&tmp, LIMIT_ID_LEN + 1);
@@ -486,12 +487,14 @@ identify(struct server *s, struct site *site)
 	const struct provider	*p = s->p;
 	const struct endpoint	*ep = &site->ep;
 	struct delivery		*d = &s->d;
-	const char		*ih, *ifd, *eh, *efd;
+	const char		*ih, *ia = NULL, *ifd, *eh, *efd;
 	int			 digest;
 
 	/* Endpoint keys replace the provider's sources as a pair. */
 	ih = ep->id_header != NULL || ep->id_field != NULL ? ep->id_header :
 	    p->id.header;
+	if (ep->id_header == NULL && ep->id_field == NULL)
+		ia = p->id.alt_header;
 	ifd = ep->id_header != NULL || ep->id_field != NULL ? ep->id_field :
 	    p->id.field;
 	digest = p->id.digest || (ih == NULL && ifd == NULL);
@@ -499,7 +502,7 @@ identify(struct server *s, struct site *site)
 	    ep->event_header : p->event.header;
 	efd = ep->event_header != NULL || ep->event_field != NULL ?
 	    ep->event_field : p->event.field;
-	switch (find_value(d, ih, ifd, digest, &d->id)) {
+	switch (find_value(d, ih, ia, ifd, digest, &d->id)) {
 	case -1:
 		d->reason = "delivery id is empty, too long or not text";
 		return -1;
@@ -508,7 +511,7 @@ identify(struct server *s, struct site *site)
 		    d->doc_err : "no delivery id in the request";
 		return -1;
 	}
-	if (find_value(d, eh, efd, 0, &d->event) == -1) {
+	if (find_value(d, eh, NULL, efd, 0, &d->event) == -1) {
 		d->reason = "event type is too long or not text";
 		return -1;
 	}

@@ -540,6 +540,30 @@ out:
 	return rc;
 }
 
+/*
+ * The timestamp of a scheme that keeps it in the JSON body (Linear):
+ * its text, copied into out.  Returns 0, or -1 with the verdict set.
+ */
+static int
+body_time(const struct scheme *sc, const struct request *req,
+    struct buf *out, struct verdict *v)
+{
+	struct json_doc	*doc;
+	char		 err[128];
+	int		 rc;
+
+	if ((doc = json_parse(req->body.data != NULL ? req->body.data : "",
+	    req->body.len, err, sizeof(err))) == NULL)
+		return set(v, VERDICT_MISSING_TIMESTAMP, sc->ts_field,
+		    "the body is not JSON"), -1;
+	rc = json_get(doc, sc->ts_field, out);
+	json_doc_free(doc);
+	if (rc != 1)
+		return set(v, VERDICT_MISSING_TIMESTAMP, sc->ts_field, NULL),
+		    -1;
+	return 0;
+}
+
 static int
 check(const struct scheme *sc, long tolerance, const struct endpoint *ep,
     const struct request *req, const struct header *h, time_t now,
@@ -548,9 +572,11 @@ check(const struct scheme *sc, long tolerance, const struct endpoint *ep,
 	struct candidates	 c;
 	struct signed_input	 in;
 	const struct header	*th;
+	struct buf		 bts;
 	const char		*ts = NULL, *missing = NULL;
 	size_t			 tslen = 0;
 	time_t			 t;
+	int			 rc, in_body = 0;
 
 	if (repeated(req, sc->header))
 		return set(v, VERDICT_MALFORMED_SIGNATURE, sc->header,
@@ -574,7 +600,25 @@ check(const struct scheme *sc, long tolerance, const struct endpoint *ep,
 		ts = th->value;
 		tslen = th->len;
 	}
-	if (ts != NULL) {
+	if (sc->ts_key == NULL && sc->ts_header == NULL &&
+	    sc->ts_field != NULL) {
+		buf_init(&bts, 64);
+		if (body_time(sc, req, &bts, v) == -1) {
+			buf_release(&bts);
+			return 0;
+		}
+		rc = read_time(sc->ts_format, bts.data, bts.len, &t);
+		buf_release(&bts);
+		if (rc == -1)
+			return set(v, VERDICT_MALFORMED_TIMESTAMP, sc->ts_field,
+			    "not a timestamp in the expected format");
+		v->have_skew = 1;
+		v->skew = (long long)now - (long long)t;
+		/* The body holds it: nothing more to sign, but a window. */
+		ts = "";
+		in_body = 1;
+	}
+	if (ts != NULL && !in_body) {
 		if (read_time(sc->ts_format, ts, tslen, &t) == -1)
 			return set(v, VERDICT_MALFORMED_TIMESTAMP,
 			    sc->ts_header != NULL ? sc->ts_header : sc->header,

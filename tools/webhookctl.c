@@ -102,6 +102,16 @@ static const struct provider *const providers[] = {
 	&provider_trello,
 	&provider_hubspot,
 	&provider_twilio,
+	&provider_shopify,
+	&provider_gitlab,
+	&provider_bitbucket,
+	&provider_linear,
+	&provider_paddle,
+	&provider_pagerduty,
+	&provider_typeform,
+	&provider_intercom,
+	&provider_mux,
+	&provider_calendly,
 };
 
 #define NPROVIDERS	(sizeof(providers) / sizeof(providers[0]))
@@ -439,7 +449,16 @@ ctl_provider(const char *name)
 const char *
 ctl_provider_names(void)
 {
-	return "github, stripe, slack, zendesk, iot";
+	static char	 names[1024];
+	size_t		 i, len = 0;
+
+	/* Made from the table, so that a new provider is named at once. */
+	if (names[0] != '\0')
+		return names;
+	for (i = 0; i < NPROVIDERS && len < sizeof(names); i++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len,
+		    "%s%s", i > 0 ? ", " : "", providers[i]->name);
+	return names;
 }
 
 const struct provider *

@@ -57,6 +57,16 @@ static const struct {
 	{ "trello", &provider_trello },
 	{ "hubspot", &provider_hubspot },
 	{ "twilio", &provider_twilio },
+	{ "shopify", &provider_shopify },
+	{ "gitlab", &provider_gitlab },
+	{ "bitbucket", &provider_bitbucket },
+	{ "linear", &provider_linear },
+	{ "paddle", &provider_paddle },
+	{ "pagerduty", &provider_pagerduty },
+	{ "typeform", &provider_typeform },
+	{ "intercom", &provider_intercom },
+	{ "mux", &provider_mux },
+	{ "calendly", &provider_calendly },
 };
 
 /* Reads a whole file, NUL-terminated; NULL when it cannot. */

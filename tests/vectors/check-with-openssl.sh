@@ -397,6 +397,90 @@ verify_clerk() { verify_stdwh svix whsec; }
 verify_resend() { verify_stdwh svix whsec; }
 verify_openai() { verify_stdwh webhook or_text; }
 
+# --- the HMAC providers of issue 12 ------------------------------------------------------
+# plain_mac HEADER PREFIX ALG ENC: one signature after a prefix, over the body alone.
+plain_mac() {
+  has "$1" || { echo missing_signature; return; }
+  local s want n ok
+  n=$(digest_len "$3"); s=$(get "$1")
+  [[ $s == "$2"* ]] || { echo malformed_signature; return; }
+  s=${s#"$2"}
+  if [[ $4 == hex ]]; then is_hex "$s" "$n" && ok=1; else is_b64 "$s" "$n" && ok=1; fi
+  [[ -n ${ok:-} ]] || { echo malformed_signature; return; }
+  msg ""
+  for k in "${SECRETS[@]}"; do
+    if [[ $4 == hex ]]; then want=$(mac_hex "$3" "$k" "$TMP/msg"); else want=$(mac_b64 "$3" "$k" "$TMP/msg"); fi
+    [[ $s == "$want" ]] && { COMPUTED="$2$want"; echo ok; return; }
+  done
+  echo mismatch
+}
+verify_shopify()   { plain_mac X-Shopify-Hmac-Sha256 "" sha256 base64; }
+verify_bitbucket() { plain_mac X-Hub-Signature sha256= sha256 hex; }
+verify_intercom()  { plain_mac X-Hub-Signature sha1= sha1 hex; }
+verify_typeform()  { plain_mac Typeform-Signature sha256= sha256 base64; }
+
+# GitLab: the token as sent, compared with each configured one.
+verify_gitlab() {
+  has X-Gitlab-Token || { echo missing_signature; return; }
+  for k in "${SECRETS[@]}"; do
+    [[ $(get X-Gitlab-Token) == "$k" ]] && { COMPUTED="token equal"; echo ok; return; }
+  done
+  echo mismatch
+}
+
+# items_mac HEADER ITEMSEP TSKEY SIGKEY SEP: key=value items; every SIGKEY is a hex
+# HMAC-SHA256 over TS SEP body, or over the body alone when TSKEY is empty.
+items_mac() {
+  has "$1" || { echo missing_signature; return; }
+  local item key val t="" sigs=() good=() w want items=()
+  IFS=$2 read -ra items <<< "$(get "$1")"
+  for item in "${items[@]}"; do
+    item=${item#"${item%%[! ]*}"}; item=${item%"${item##*[! ]}"}
+    [[ $item == *=* ]] || continue
+    key=${item%%=*}; val=${item#*=}
+    if [[ -n $3 && $key == "$3" ]]; then t=$val; elif [[ $key == "$4" ]]; then sigs+=("$val"); fi
+  done
+  [[ ( -z $3 || -n $t ) && ${#sigs[@]} -gt 0 ]] || { echo malformed_signature; return; }
+  for val in "${sigs[@]}"; do is_hex "$val" 32 && good+=("$val"); done
+  (( ${#good[@]} )) || { echo malformed_signature; return; }
+  if [[ -n $3 ]]; then
+    [[ $t =~ ^[0-9]+$ ]] || { echo malformed_timestamp; return; }
+    w=$(window "$t"); [[ -n $w ]] && { echo "$w"; return; }
+    msg "$t$5"
+  else
+    msg ""
+  fi
+  for k in "${SECRETS[@]}"; do
+    want=$(mac_hex sha256 "$k" "$TMP/msg")
+    for val in "${good[@]}"; do
+      [[ $val == "$want" ]] && { COMPUTED="$4=$want"; echo ok; return; }
+    done
+  done
+  echo mismatch
+}
+verify_pagerduty() { items_mac X-PagerDuty-Signature , "" v1 ""; }
+verify_paddle()    { items_mac Paddle-Signature ';' ts h1 :; }
+verify_mux()       { items_mac Mux-Signature , t v1 .; }
+verify_calendly()  { items_mac Calendly-Webhook-Signature , t v1 .; }
+
+# Linear: hex over the body; the time is the body's webhookTimestamp, in ms.
+verify_linear() {
+  has Linear-Signature || { echo missing_signature; return; }
+  local s ms w want
+  s=$(get Linear-Signature)
+  is_hex "$s" 32 || { echo malformed_signature; return; }
+  ms=$(jq -r '.webhookTimestamp // empty' "$TMP/body" 2>/dev/null)
+  [[ -n $ms ]] || { echo missing_timestamp; return; }
+  [[ $ms =~ ^[0-9]+$ ]] || { echo malformed_timestamp; return; }
+  w=$(window $(( ms / 1000 ))); [[ -n $w ]] && { echo "$w"; return; }
+  msg ""
+  for k in "${SECRETS[@]}"; do
+    want=$(mac_hex sha256 "$k" "$TMP/msg")
+    [[ $s == "$want" ]] && { COMPUTED=$want; echo ok; return; }
+  done
+  echo mismatch
+}
+
 # --- main -------------------------------------------------------------------------------
 for req in "$DIR"/*/*.req; do
   [[ -e $req ]] || continue
