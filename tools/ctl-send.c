@@ -97,6 +97,16 @@ default_sample(const struct provider *p)
 		{ "trello", "updateCard" },
 		{ "hubspot", "contact.creation" },
 		{ "twilio", "delivered" },
+		{ "shopify", "orders.create" },
+		{ "gitlab", "push" },
+		{ "bitbucket", "repo.push" },
+		{ "linear", "Issue.create" },
+		{ "paddle", "transaction.completed" },
+		{ "pagerduty", "incident.triggered" },
+		{ "typeform", "form_response" },
+		{ "intercom", "conversation.user.created" },
+		{ "mux", "video.asset.ready" },
+		{ "calendly", "invitee.created" },
 	};
 	size_t	 i;
 
@@ -162,9 +172,10 @@ fill_placeholders(struct buf *body, const char *id, time_t now)
 {
 	struct buf	 out;
 	struct tm	 tm;
-	char		 ts[32], iso[32];
-	const char	*keys[3] = { "{{ID}}", "{{TS}}", "{{TIME}}" };
-	const char	*vals[3];
+	char		 ts[32], iso[32], ms[32];
+	/* {{TS_MS}}: Linear's webhookTimestamp, Unix milliseconds. */
+	const char	*keys[4] = { "{{ID}}", "{{TS}}", "{{TIME}}", "{{TS_MS}}" };
+	const char	*vals[4];
 	size_t		 i = 0, k;
 	int		 hit;
 
@@ -174,10 +185,12 @@ fill_placeholders(struct buf *body, const char *id, time_t now)
 	vals[0] = id;
 	vals[1] = ts;
 	vals[2] = iso;
+	snprintf(ms, sizeof(ms), "%lld000", (long long)now);
+	vals[3] = ms;
 	buf_init(&out, body->max);
 	while (i < body->len) {
 		hit = 0;
-		for (k = 0; k < 3 && body->data[i] == '{'; k++)
+		for (k = 0; k < 4 && body->data[i] == '{'; k++)
 			if (body->len - i >= strlen(keys[k]) &&
 			    memcmp(body->data + i, keys[k],
 			    strlen(keys[k])) == 0) {

@@ -6,11 +6,13 @@
  * Dropbox, Zoom and Twitch (whose signature covers a header too: its
  * message id, always "msg-1" here), and Standard Webhooks (standardwebhooks
  * and openai: space-separated "v1,<base64>" lists over id.ts.body, keyed
- * with the decoded whsec_ secret, or openai's text).
+ * with the decoded whsec_ secret, or openai's text), and Linear (its time
+ * in the JSON body), Paddle (';' items), PagerDuty (a v1= list) and
+ * Shopify (bare base64).
  *
  * Input, lines ending in '\n', the last field taking the rest:
  *   variant   its first byte: '0'-'9' pick an endpoint below (others
- *             mod 15: 'J'-'N' are 10-14)
+ *             mod 32: 'J'-'N' are 10-14, 'O'-'R' 15-18)
  *   now       Unix seconds of the verifier's clock
  *   secret    the endpoint's first secret (a second, "old", is tried too)
  *   signature the signature header's value (any byte); absent when empty
@@ -36,7 +38,8 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-#define NVARIANTS	15
+/* 32, not 19: 'J'-'N' stay 10-14 as with 15 (74 - 10 = 64 = 2 x 32). */
+#define NVARIANTS	32
 
 /* The value of every header a scheme signs besides its own. */
 #define SIGNED_HEADER	"msg-1"
@@ -100,6 +103,14 @@ variant(int v, struct endpoint *ep)
 		return &provider_standardwebhooks;
 	case 14:
 		return &provider_openai;
+	case 15:
+		return &provider_linear;	/* time in the JSON body */
+	case 16:
+		return &provider_paddle;	/* ts=;h1=;h1= */
+	case 17:
+		return &provider_pagerduty;	/* v1= list, no time */
+	case 18:
+		return &provider_shopify;	/* base64, no prefix */
 	default:
 		ep->signature_header = "X-Sig";
 		ep->algorithm = "sha512";

@@ -54,6 +54,10 @@ for f in tests/vectors/*/*.req; do
 	iot)
 		v=5 sig=$(hdr "$f" X-Signature) ts=$(hdr "$f" X-Timestamp)
 		grep -q '^# option: encoding=base64' "$f" && v=6 ;;
+	linear) v=O sig=$(hdr "$f" Linear-Signature) ;;
+	paddle) v=P sig=$(hdr "$f" Paddle-Signature) ;;
+	pagerduty) v=Q sig=$(hdr "$f" X-PagerDuty-Signature) ;;
+	shopify) v=R sig=$(hdr "$f" X-Shopify-Hmac-Sha256) ;;
 	*) continue ;;
 	esac
 	{
@@ -67,7 +71,8 @@ for f in tests/vectors/*/*.req; do
 	*) mac=$sig ;;
 	esac
 	[ "$p" = stripe ] && mac=$(printf '%s' "$sig" | sed 's/.*v1=//')
-	if [ "$v" = 4 ] || [ "$v" = 6 ]; then
+	[ "$p" = paddle ] && mac=$(printf '%s' "$sig" | sed 's/.*h1=//')
+	if [ "$v" = 4 ] || [ "$v" = 6 ] || [ "$v" = R ]; then
 		printf '%s' "$mac" | put base64 "$p-$n"
 	else
 		printf '%s' "$mac" | put hex "$p-$n"
