@@ -173,6 +173,8 @@ ctl_new_id(const struct provider *p, char *out, size_t len)
 /*
  * A signed-URL scheme needs the URL, and Twilio signs a JSON body by
  * its digest in that URL: say what to use when it is not there yet.
+ * Returns 1 for a signed-URL scheme ready to sign, 0 for another
+ * scheme, -1 after saying what is missing.
  */
 static int
 sign_url_ok(const struct ctl_signer *s, const char *body, size_t len,
@@ -187,15 +189,16 @@ sign_url_ok(const struct ctl_signer *s, const char *body, size_t len,
 		;
 	if (sp == s->sc.payload + SCHEME_MAX_PARTS || sp->kind != PART_URL)
 		return 0;
+	if (s->url != NULL && (s->sc.body_digest_param == NULL ||
+	    (content_type != NULL && strncmp(content_type,
+	    "application/x-www-form-urlencoded", 33) == 0) ||
+	    strstr(s->url, s->sc.body_digest_param) != NULL))
+		return 1;
 	if (s->url == NULL) {
 		log_warnx("%s signs the URL it posts to: give --url (or an"
 		    " --endpoint with public_url)", s->p->name);
 		return -1;
 	}
-	if (s->sc.body_digest_param == NULL || (content_type != NULL &&
-	    strncmp(content_type, "application/x-www-form-urlencoded",
-	    33) == 0) || strstr(s->url, s->sc.body_digest_param) != NULL)
-		return 0;
 	if (hmac_sha256(body, len, md) == -1)
 		return -1;
 	fprintf(stderr, "webhookctl: %s signs a JSON body's digest in the"
@@ -214,6 +217,7 @@ ctl_sign_headers(const struct ctl_signer *s, const char *body, size_t len,
 {
 	struct header	 idh;
 	const char	*h;
+	int		 signs_url;
 
 	if (content_type != NULL &&
 	    buf_printf(out, "Content-Type: %s\n", content_type) == -1)
@@ -224,9 +228,9 @@ ctl_sign_headers(const struct ctl_signer *s, const char *body, size_t len,
 		idh.value = id;
 		idh.len = strlen(id);
 	}
-	if (sign_url_ok(s, body, len, content_type) == -1)
+	if ((signs_url = sign_url_ok(s, body, len, content_type)) == -1)
 		return -1;
-	if ((s->url != NULL ? verify_sign_url(&s->sc, s->secret, s->secretlen,
+	if ((signs_url ? verify_sign_url(&s->sc, s->secret, s->secretlen,
 	    ts, "POST", s->url, content_type != NULL && strncmp(content_type,
 	    "application/x-www-form-urlencoded", 33) == 0, body, len, out) :
 	    verify_sign_headers(&s->sc, s->secret, s->secretlen, ts, &idh,
