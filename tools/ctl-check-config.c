@@ -166,6 +166,19 @@ check_secret_form(struct lint *l, const struct endpoint *ep,
 	}
 }
 
+/* Does the scheme sign the URL (Twilio, Square, Trello, HubSpot)? */
+static int
+signs_url(const struct scheme *sc)
+{
+	size_t	 i;
+
+	for (i = 0; i < SCHEME_MAX_PARTS && sc->payload[i].kind != PART_END;
+	    i++)
+		if (sc->payload[i].kind == PART_URL)
+			return 1;
+	return 0;
+}
+
 /* Settings that are each in range but contradict each other. */
 static void
 check_values(struct lint *l, const struct endpoint *ep,
@@ -182,6 +195,11 @@ check_values(struct lint *l, const struct endpoint *ep,
 		report(l, "warn", "%s: [%s] tolerance = 0: old signed"
 		    " requests are accepted (replays are only stopped by"
 		    " deduplication)", l->path, ep->name);
+	if (signs_url(sc) && ep->public_url == NULL)
+		report(l, "warn", "%s: [%s] no public_url: the URL %s signs"
+		    " is rebuilt from each request (scheme, Host, URI); behind"
+		    " a proxy that rewrites them, set public_url to the URL"
+		    " configured at %s", l->path, ep->name, p->name, p->name);
 	/* The worker runs it through sh -c: check an absolute program. */
 	if (ep->command != NULL && ep->command[0] == '/') {
 		snprintf(prog, sizeof(prog), "%.*s",
