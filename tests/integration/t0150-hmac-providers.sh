@@ -162,6 +162,23 @@ code=$(post "$base/linear" "$T/old.body" "${H[@]}")
 expect_reject linear 401 'outside tolerance: old by 1[12][0-9] s' \
     "a webhookTimestamp 120 s old"
 
+# An instance older than GitLab 17.4 sends no Idempotency-Key: the id is
+# X-Gitlab-Event-UUID.  Bitbucket Data Center sends X-Request-Id.
+body gitlab gl-old-$$ "$T/gl.body"
+code=$(post "$base/gitlab" "$T/gl.body" -H 'Content-Type: application/json' \
+    -H 'X-Gitlab-Token: gitlab-secret-1f2e' -H 'X-Gitlab-Event: Push Hook' \
+    -H "X-Gitlab-Event-UUID: gl-uuid-$$")
+assert_eq 200 "$code" "gitlab: accepted without Idempotency-Key"
+assert_eq "gl-uuid-$$" "$(last_log gitlab id)" \
+    "gitlab: the id is X-Gitlab-Event-UUID then"
+body bitbucket bb-dc-$$ "$T/bb.body"
+hsign bitbucket "$T/bb.body" bitbucket-secret-1f2e unused
+code=$(post "$base/bitbucket" "$T/bb.body" \
+    "${H[@]/X-Request-UUID: unused/X-Request-Id: bb-dc-$$}")
+assert_eq 200 "$code" "bitbucket: Data Center's X-Request-Id accepted"
+assert_eq "bb-dc-$$" "$(last_log bitbucket id)" \
+    "bitbucket: the id is X-Request-Id then"
+
 # webhookctl: send signs each provider's sample; explain re-verifies it.
 CTL=$BUILD_DIR/bin/webhookctl
 for p in $P; do
