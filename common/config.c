@@ -780,6 +780,13 @@ check_store(const struct config *cfg, const struct endpoint *ep,
 		    " nats_url");
 		rc = -1;
 	}
+	/* user:password@host would end up in logs and error messages. */
+	if (ep->nats_url != NULL && strchr(ep->nats_url, '@') != NULL) {
+		add_error(errors, cfg->path, 0, "%s", "nats_url must not carry"
+		    " credentials: use nats_user and nats_password_file, or"
+		    " nats_creds");
+		rc = -1;
+	}
 	if ((ep->nats_user != NULL) != (ep->nats_password_file != NULL)) {
 		add_error(errors, cfg->path, 0, "%s", "nats_user and"
 		    " nats_password_file go together");

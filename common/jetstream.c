@@ -174,6 +174,14 @@ on_disconnected(natsConnection *nc, void *arg)
 }
 
 static void
+on_connected(natsConnection *nc, void *arg)
+{
+	(void)nc;
+	(void)arg;
+	log_info("nats: connected");
+}
+
+static void
 on_reconnected(natsConnection *nc, void *arg)
 {
 	char	 url[JS_URL_LEN];
@@ -181,7 +189,9 @@ on_reconnected(natsConnection *nc, void *arg)
 	(void)arg;
 	if (natsConnection_GetConnectedUrl(nc, url, sizeof(url)) != NATS_OK)
 		url[0] = '\0';
-	log_info("nats: reconnected to %s", url);
+	/* Whatever precedes an '@' is credentials: never logged. */
+	log_info("nats: reconnected to %s", strchr(url, '@') != NULL ?
+	    strchr(url, '@') + 1 : url);
 }
 
 /* Sets up options from the configuration; -1 with err set. */
@@ -205,8 +215,13 @@ make_options(natsOptions *o, const struct jetstream_conf *c,
 		return -1;
 	}
 	natsOptions_SetName(o, c->name != NULL ? c->name : "webhook-fcgi");
-	/* Connect in the background when no server answers yet. */
-	natsOptions_SetRetryOnFailedConnect(o, true, NULL, NULL);
+	/*
+	 * Connect in the background when no server answers yet.  The
+	 * callback matters: without one, nats.c retries synchronously,
+	 * MaxReconnect times (forever here), inside natsConnection_Connect
+	 * (seen with a wrong password: the handler never served).
+	 */
+	natsOptions_SetRetryOnFailedConnect(o, true, on_connected, j);
 	natsOptions_SetMaxReconnect(o, -1);
 	natsOptions_SetReconnectWait(o, 250);
 	natsOptions_SetTimeout(o, 2000);

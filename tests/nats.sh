@@ -10,6 +10,9 @@
 #	nats_start 2		# the same node again, same store_dir
 #	nats_wait_ready		# every running node sees a meta leader
 #	$NATS_URLS		# "nats://127.0.0.1:p1,nats://127.0.0.1:p2,..."
+#
+# NATS_EXTRA, when set, is added to every node's configuration (e.g. an
+# authorization block).
 
 NATS_N=0
 NATS_URLS=
@@ -38,6 +41,7 @@ server_name: n$i
 listen: 127.0.0.1:$c
 http: 127.0.0.1:$m
 jetstream { store_dir: "$T/nats-$i/store" }
+${NATS_EXTRA:-}
 cluster {
 	name: webhooks-test
 	listen: 127.0.0.1:$r
