@@ -130,6 +130,26 @@ preview(const struct explain *x, struct buf *out)
 	}
 }
 
+/* A payload part's name in the scheme line ("url"). */
+static const char *
+part_name(enum part_kind kind)
+{
+	switch (kind) {
+	case PART_BODY:
+		return " body";
+	case PART_TIMESTAMP:
+		return " timestamp";
+	case PART_URL:
+		return " url";
+	case PART_METHOD:
+		return " method";
+	case PART_PARAMS:
+		return " sorted-form-params";
+	default:
+		return " ?";
+	}
+}
+
 /* How the scheme reads, for people. */
 static void
 describe_scheme(const struct scheme *sc, struct buf *out)
@@ -162,8 +182,7 @@ describe_scheme(const struct scheme *sc, struct buf *out)
 		else if (sp->kind == PART_HEADER)
 			buf_printf(out, " %s", sp->text);
 		else
-			buf_adds(out, sp->kind == PART_BODY ? " body" :
-			    " timestamp");
+			buf_adds(out, part_name(sp->kind));
 	}
 	if (sc->secret_form == SECRET_WHSEC)
 		buf_adds(out, ", keyed with the base64 bytes of the whsec_"
@@ -638,6 +657,15 @@ print_report(const struct explain *x, const char *id)
 	describe_scheme(&x->sc, &b);
 	printf("scheme      %s%s\n", b.data, x->v.legacy ?
 	    "  (the legacy scheme)" : "");
+	/*
+	 * The log keeps Host and the URI, not whether TLS was used: a URL
+	 * rebuilt here says http, and the receiver's own attempt is the one
+	 * in the logged reason.
+	 */
+	if (x->v.url[0] != '\0')
+		printf("url         %s  (%s)\n", x->v.url, x->v.url_rebuilt ?
+		    "rebuilt from the logged Host and URI; the receiver's"
+		    " try is in the logged reason" : "public_url");
 	buf_reset(&b);
 	preview(x, &b);
 	printf("signed      %zu bytes: \"", x->v.signed_len > 0 ?
@@ -724,6 +752,11 @@ print_json(const struct explain *x, const char *id)
 		json_add_kv_int(&j, "tolerance", x->v.tolerance);
 	}
 	verify_reason(&x->v, &b);
+	if (x->v.url[0] != '\0') {
+		json_add_kv(&j, 0, "url", x->v.url, strlen(x->v.url));
+		buf_printf(&j, ",\"url_rebuilt\":%s", x->v.url_rebuilt ?
+		    "true" : "false");
+	}
 	json_add_kv(&j, 0, "verdict", verify_code_name(x->v.code),
 	    strlen(verify_code_name(x->v.code)));
 	json_add_kv(&j, 0, "reason", b.data, b.len);

@@ -76,6 +76,13 @@ assert_eq duplicate "$(last_log square verdict)" "square: again a duplicate"
 code=$(post "$base/square?x=1" "$B" "${H[@]}")
 expect_reject square 401 "signed URL tried: $base/square\\?x=1 \\(public_url\\)" \
     "a URL with another query"
+out=$("$CTL" explain --last-rejected square 2>&1) || true
+assert_match "url +$base/square\\?x=1 +\\(public_url\\)" "$out" \
+    "square: explain names the URL it tried"
+assert_match 'scheme .* url body' "$out" "square: explain's scheme line"
+assert_match '"url":"[^"]*/square[?]x=1","url_rebuilt":false' \
+    "$("$CTL" explain --last-rejected square --json 2>&1 || true)" \
+    "square: explain --json names the URL"
 sed 's/p1/p2/' "$B" >"$T/tampered"
 code=$(post "$base/square" "$T/tampered" "${H[@]}")
 expect_reject square 401 'mismatch' "a body byte changed"
