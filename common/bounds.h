@@ -32,6 +32,11 @@
 #define LIMIT_CHALLENGE		1024
 #endif
 
+/* Bytes of a signed field read from a body (Mailgun's token). */
+#ifndef LIMIT_BODY_FIELD
+#define LIMIT_BODY_FIELD	1024
+#endif
+
 /* Candidate signatures taken from one signature header. */
 #ifndef LIMIT_SIGNATURES
 #define LIMIT_SIGNATURES	8

@@ -35,6 +35,8 @@ enum sig_format {
 	SIG_PLAIN,	/* one signature, after an optional prefix */
 	SIG_ITEMS,	/* key/value items: Stripe's "t=..,v1=..,v1=.." */
 	SIG_TOKEN,	/* a shared token sent as is (GitLab style) */
+	SIG_BODY,	/* in body fields: header, ts_header and every
+			   PART_HEADER name a field (Mailgun) */
 };
 
 enum sig_encoding {
@@ -103,6 +105,8 @@ struct scheme {
 	 * are NULL.  It is covered by the signature since the body is.
 	 */
 	const char		*ts_field;
+	const char		*body_object;	/* SIG_BODY: the JSON object
+						   holding the fields */
 	enum ts_format		 ts_format;
 	enum secret_form	 secret_form;	/* how a secret is keyed */
 	struct signed_part	 payload[SCHEME_MAX_PARTS];
@@ -201,5 +205,6 @@ extern const struct provider provider_typeform;
 extern const struct provider provider_intercom;
 extern const struct provider provider_mux;
 extern const struct provider provider_calendly;
+extern const struct provider provider_mailgun;
 
 #endif /* PROVIDER_H */

@@ -90,7 +90,7 @@ read_header(const struct scheme *sc, const struct header *h,
 	const struct sig_item	*it;
 	size_t			 i, plen;
 
-	if (sc->format == SIG_PLAIN) {
+	if (sc->format == SIG_PLAIN || sc->format == SIG_BODY) {
 		plen = sc->prefix != NULL ? strlen(sc->prefix) : 0;
 		if (h->len < plen || strncmp(h->value, sc->prefix != NULL ?
 		    sc->prefix : "", plen) != 0)
@@ -420,27 +420,28 @@ match_token(const struct endpoint *ep, const struct header *h,
  * hostile gateway passes two, and then which one was signed is unclear.
  */
 static int
-repeated(const struct request *req, const char *name)
+repeated(const struct header *hdrs, size_t nhdrs, const char *name)
 {
 	size_t	 i, n = 0;
 
-	for (i = 0; i < req->nheaders; i++)
-		if (strcasecmp(req->headers[i].name, name) == 0)
+	for (i = 0; i < nhdrs; i++)
+		if (strcasecmp(hdrs[i].name, name) == 0)
 			n++;
 	return n > 1;
 }
 
 /* A header the scheme signs, sent more than once: which one counts? */
 static int
-repeated_part(const struct scheme *sc, const struct request *req,
-    const char **which)
+repeated_part(const struct scheme *sc, const struct header *hdrs,
+    size_t nhdrs, const char **which)
 {
 	const struct signed_part	*sp;
 	size_t				 n;
 
 	for (sp = sc->payload, n = 0; n < SCHEME_MAX_PARTS &&
 	    sp->kind != PART_END; sp++, n++)
-		if (sp->kind == PART_HEADER && repeated(req, sp->text)) {
+		if (sp->kind == PART_HEADER && repeated(hdrs, nhdrs,
+		    sp->text)) {
 			*which = sp->text;
 			return 1;
 		}
@@ -564,10 +565,15 @@ body_time(const struct scheme *sc, const struct request *req,
 	return 0;
 }
 
+/*
+ * Checks a signature found in h against the scheme.  The other values
+ * the scheme reads (timestamp, signed headers) are looked up in hdrs:
+ * the request's headers, or for SIG_BODY the fields of the body.
+ */
 static int
 check(const struct scheme *sc, long tolerance, const struct endpoint *ep,
-    const struct request *req, const struct header *h, time_t now,
-    struct verdict *v)
+    const struct request *req, const struct header *hdrs, size_t nhdrs,
+    const struct header *h, time_t now, struct verdict *v)
 {
 	struct candidates	 c;
 	struct signed_input	 in;
@@ -578,7 +584,7 @@ check(const struct scheme *sc, long tolerance, const struct endpoint *ep,
 	time_t			 t;
 	int			 rc, in_body = 0;
 
-	if (repeated(req, sc->header))
+	if (repeated(hdrs, nhdrs, sc->header))
 		return set(v, VERDICT_MALFORMED_SIGNATURE, sc->header,
 		    "sent more than once");
 	if (sc->format == SIG_TOKEN) {
@@ -591,10 +597,10 @@ check(const struct scheme *sc, long tolerance, const struct endpoint *ep,
 	if (read_header(sc, h, &c, &ts, &tslen, v) == -1)
 		return 0;
 	if (sc->ts_key == NULL && sc->ts_header != NULL) {
-		if ((th = request_header(req, sc->ts_header)) == NULL)
+		if ((th = find_header(hdrs, nhdrs, sc->ts_header)) == NULL)
 			return set(v, VERDICT_MISSING_TIMESTAMP, sc->ts_header,
 			    NULL);
-		if (repeated(req, sc->ts_header))
+		if (repeated(hdrs, nhdrs, sc->ts_header))
 			return set(v, VERDICT_MALFORMED_TIMESTAMP,
 			    sc->ts_header, "sent more than once");
 		ts = th->value;
@@ -626,7 +632,7 @@ check(const struct scheme *sc, long tolerance, const struct endpoint *ep,
 		v->have_skew = 1;
 		v->skew = (long long)now - (long long)t;
 	}
-	if (repeated_part(sc, req, &missing))
+	if (repeated_part(sc, hdrs, nhdrs, &missing))
 		return set(v, VERDICT_MALFORMED_SIGNATURE, missing,
 		    "sent more than once");
 	memset(&in, 0, sizeof(in));
@@ -634,8 +640,8 @@ check(const struct scheme *sc, long tolerance, const struct endpoint *ep,
 	in.tslen = tslen;
 	in.body = req->body.data;
 	in.bodylen = req->body.len;
-	in.hdrs = req->headers;
-	in.nhdrs = req->nheaders;
+	in.hdrs = hdrs;
+	in.nhdrs = nhdrs;
 	in.method = req->method;
 	if (match_urls(sc, ep, req, &in, &c, v) == -1)
 		return 0;
@@ -709,6 +715,124 @@ verify_url(const struct endpoint *ep, const struct request *req,
 	return out->len > LIMIT_URL ? -1 : 0;
 }
 
+/* The fields a SIG_BODY scheme reads, as name/value pairs. */
+struct body_fields {
+	struct header	 f[SCHEME_MAX_PARTS + 2];
+	struct buf	 val[SCHEME_MAX_PARTS + 2];
+	size_t		 n;
+};
+
+/*
+ * Copies one field of the body, if there: from a form, or from the
+ * object sc->body_object of a JSON body.  Returns 0, or -1 when the
+ * field is badly encoded or does not fit (LIMIT_BODY_FIELD).
+ */
+static int
+body_field(const struct scheme *sc, const char *body, size_t len,
+    const struct json_doc *doc, const char *name, struct body_fields *bf)
+{
+	struct buf	*b = &bf->val[bf->n];
+	char		 path[128];
+	int		 rc;
+
+	if (find_header(bf->f, bf->n, name) != NULL ||
+	    bf->n == sizeof(bf->f) / sizeof(bf->f[0]))
+		return 0;
+	buf_init(b, LIMIT_BODY_FIELD + 1);
+	if (doc == NULL)
+		rc = parse_form_field(body, len, name, b);
+	else {
+		snprintf(path, sizeof(path), "%s%s%s", sc->body_object != NULL ?
+		    sc->body_object : "", sc->body_object != NULL ? "." : "",
+		    name);
+		rc = json_get(doc, path, b);
+	}
+	if (rc != 1) {
+		buf_release(b);
+		return rc;
+	}
+	bf->f[bf->n].name = name;
+	bf->f[bf->n].value = b->data != NULL ? b->data : "";
+	bf->f[bf->n].len = b->len;
+	bf->n++;
+	return 0;
+}
+
+static void
+body_fields_release(struct body_fields *bf)
+{
+	size_t	 i;
+
+	for (i = 0; i < bf->n; i++)
+		buf_release(&bf->val[i]);
+	bf->n = 0;
+}
+
+/*
+ * Reads every field a SIG_BODY scheme needs from a form or a JSON body.
+ * Returns 0, 1 when the body is neither JSON nor a form, -1 when a
+ * field is badly encoded or too long.  Release with body_fields_release.
+ */
+static int
+body_fields_read(const struct scheme *sc, const char *body, size_t len,
+    const char *content_type, struct body_fields *bf)
+{
+	const struct signed_part	*sp;
+	struct json_doc			*doc = NULL;
+	char				 err[128];
+	size_t				 n;
+	int				 rc = 0;
+
+	memset(bf, 0, sizeof(*bf));
+	if (body == NULL)
+		body = "";
+	if (!is_form(content_type) && (doc = json_parse(body, len, err,
+	    sizeof(err))) == NULL)
+		return 1;
+	if (body_field(sc, body, len, doc, sc->header, bf) == -1 ||
+	    (sc->ts_header != NULL &&
+	    body_field(sc, body, len, doc, sc->ts_header, bf) == -1))
+		rc = -1;
+	for (sp = sc->payload, n = 0; rc == 0 && n < SCHEME_MAX_PARTS &&
+	    sp->kind != PART_END; sp++, n++)
+		if (sp->kind == PART_HEADER &&
+		    body_field(sc, body, len, doc, sp->text, bf) == -1)
+			rc = -1;
+	json_doc_free(doc);
+	return rc;
+}
+
+/*
+ * Mailgun: the signature, its timestamp and what else it signs are
+ * fields of the body (JSON, or a form).  They are read into name/value
+ * pairs, then checked like headers.
+ */
+static int
+check_body(const struct scheme *sc, long tolerance,
+    const struct endpoint *ep, const struct request *req, time_t now,
+    struct verdict *v)
+{
+	const struct header		*h;
+	struct body_fields		 bf;
+	int				 rc, ok = 0;
+
+	v->in_body = 1;
+	rc = body_fields_read(sc, req->body.data, req->body.len,
+	    req->content_type, &bf);
+	if (rc == 1)
+		set(v, VERDICT_MALFORMED_SIGNATURE, sc->header, "the body is"
+		    " neither JSON nor a form, so it holds no signature");
+	else if (rc == -1)
+		set(v, VERDICT_MALFORMED_SIGNATURE, sc->header, "a signed field"
+		    " is badly encoded or too long");
+	else if ((h = find_header(bf.f, bf.n, sc->header)) == NULL)
+		set(v, VERDICT_MISSING_SIGNATURE, sc->header, NULL);
+	else
+		ok = check(sc, tolerance, ep, req, bf.f, bf.n, h, now, v);
+	body_fields_release(&bf);
+	return ok;
+}
+
 int
 verify_request(const struct provider *p, const struct scheme *sc,
     const struct endpoint *ep, const struct request *req, time_t now,
@@ -729,13 +853,17 @@ verify_request(const struct provider *p, const struct scheme *sc,
 	if (v->pk ? ep->npubkeys == 0 : ep->nsecrets == 0)
 		return set(v, VERDICT_NO_SECRET, NULL, NULL);
 	tolerance = ep->tolerance >= 0 ? ep->tolerance : p->tolerance;
+	if (sc->format == SIG_BODY)
+		return check_body(sc, tolerance, ep, req, now, v);
 	if ((h = request_header(req, sc->header)) != NULL)
-		return check(sc, tolerance, ep, req, h, now, v);
+		return check(sc, tolerance, ep, req, req->headers,
+		    req->nheaders, h, now, v);
 	/* The legacy scheme only stands in when the main one is absent. */
 	if (ep->allow_sha1 && p->legacy.header != NULL &&
 	    (h = request_header(req, p->legacy.header)) != NULL) {
 		v->legacy = 1;
-		return check(&p->legacy, tolerance, ep, req, h, now, v);
+		return check(&p->legacy, tolerance, ep, req, req->headers,
+		    req->nheaders, h, now, v);
 	}
 	return set(v, VERDICT_MISSING_SIGNATURE, sc->header, NULL);
 }
@@ -862,6 +990,7 @@ int
 verify_reason(const struct verdict *v, struct buf *out)
 {
 	const char	*h = v->header != NULL ? v->header : "";
+	const char	*where = v->in_body ? "field" : "header";
 
 	switch (v->code) {
 	case VERDICT_OK:
@@ -878,12 +1007,12 @@ verify_reason(const struct verdict *v, struct buf *out)
 		return buf_adds(out, v->pk ? "endpoint has no public_key"
 		    " configured" : "endpoint has no secret configured");
 	case VERDICT_MISSING_SIGNATURE:
-		return buf_printf(out, "missing signature header '%s'", h);
+		return buf_printf(out, "missing signature %s '%s'", where, h);
 	case VERDICT_MALFORMED_SIGNATURE:
-		return buf_printf(out, "malformed signature header '%s': %s",
-		    h, v->detail != NULL ? v->detail : "unreadable");
+		return buf_printf(out, "malformed signature %s '%s': %s",
+		    where, h, v->detail != NULL ? v->detail : "unreadable");
 	case VERDICT_MISSING_TIMESTAMP:
-		return buf_printf(out, "missing timestamp header '%s'", h);
+		return buf_printf(out, "missing timestamp %s '%s'", where, h);
 	case VERDICT_MALFORMED_TIMESTAMP:
 		return buf_printf(out, "malformed timestamp in '%s': %s", h,
 		    v->detail);
@@ -1007,6 +1136,44 @@ sign_input(const struct scheme *sc, const char *secret, size_t secretlen,
 		rc = buf_printf(out, "%s: %s\n", sc->ts_header,
 		    ts != NULL ? ts : "");
 	hmac_cleanse(mac, sizeof(mac));
+	return rc;
+}
+
+int
+verify_sign_body(const struct scheme *sc, const char *secret,
+    size_t secretlen, const char *body, size_t bodylen,
+    const char *content_type, struct buf *out)
+{
+	struct body_fields	 bf;
+	struct signed_input	 in;
+	struct hmac_part	 parts[SCHEME_MAX_PARTS];
+	unsigned char		 mac[HMAC_MAX];
+	const struct header	*th;
+	const char		*missing = NULL;
+	size_t			 nparts, total;
+	int			 rc = -1;
+
+	if (sc->format != SIG_BODY)
+		return -1;
+	if (body_fields_read(sc, body, bodylen, content_type, &bf) != 0) {
+		body_fields_release(&bf);
+		return -1;
+	}
+	th = sc->ts_header != NULL ? find_header(bf.f, bf.n, sc->ts_header) :
+	    NULL;
+	memset(&in, 0, sizeof(in));
+	in.ts = th != NULL ? th->value : NULL;
+	in.tslen = th != NULL ? th->len : 0;
+	in.body = body;
+	in.bodylen = bodylen;
+	in.hdrs = bf.f;
+	in.nhdrs = bf.n;
+	if ((sc->ts_header == NULL || th != NULL) &&
+	    (nparts = payload(sc, &in, parts, &total, &missing)) > 0 &&
+	    hmac_compute(sc->alg, secret, secretlen, parts, nparts, mac) == 0)
+		rc = verify_encode(sc->encoding, mac, hmac_size(sc->alg), out);
+	hmac_cleanse(mac, sizeof(mac));
+	body_fields_release(&bf);
 	return rc;
 }
 

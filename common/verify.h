@@ -44,6 +44,7 @@ struct verdict {
 	int		 signature_ok;	/* a signature matched (even if stale) */
 	int		 secret_index;	/* which secret matched, or -1 */
 	int		 legacy;	/* matched by the weaker legacy scheme */
+	int		 in_body;	/* header names a body field (SIG_BODY) */
 	int		 pk;		/* public keys were tried, not secrets */
 	size_t		 signed_len;	/* bytes covered by the signature */
 	/*
@@ -122,6 +123,15 @@ int	verify_sign(const struct scheme *, const char *secret, size_t,
 int	verify_sign_headers(const struct scheme *, const char *secret,
 	    size_t, const char *ts, const struct header *hdrs, size_t nhdrs,
 	    const char *body, size_t bodylen, struct buf *out);
+/*
+ * For SIG_BODY schemes (Mailgun): appends the encoded signature of a
+ * body whose other signed fields (timestamp, token) are already in it,
+ * as the body's signature field must hold it.  Returns 0, or -1 when a
+ * field is missing or the body is neither JSON nor a form.
+ */
+int	verify_sign_body(const struct scheme *, const char *secret, size_t,
+	    const char *body, size_t bodylen, const char *content_type,
+	    struct buf *out);
 
 /*
  * The MAC key a secret stands for under the scheme's secret_form: the

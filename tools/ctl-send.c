@@ -107,6 +107,7 @@ default_sample(const struct provider *p)
 		{ "intercom", "conversation.user.created" },
 		{ "mux", "video.asset.ready" },
 		{ "calendly", "invitee.created" },
+		{ "mailgun", "delivered" },
 	};
 	size_t	 i;
 
@@ -321,7 +322,7 @@ send_run(const struct send_args *a, const struct endpoint *ep,
 	struct ctl_signer	 s;
 	struct send_opts	 o;
 	struct send_reply	 r;
-	struct buf		 body, headers;
+	struct buf		 body, headers, sig;
 	const char		*sample = NULL, *ctype = NULL, *event;
 	char			 id[LIMIT_ID_LEN + 1], ts[64], err[512];
 	int			 rc = CTL_FAIL;
@@ -349,6 +350,16 @@ send_run(const struct send_args *a, const struct endpoint *ep,
 		    body.data[0] == '[') ? "application/json" :
 		    "application/x-www-form-urlencoded";
 	ctl_sign_timestamp(&s.sc, time(NULL), ts, sizeof(ts));
+	/* Mailgun: the signature goes into the body, at {{SIG}}. */
+	buf_init(&sig, 256);
+	if (s.sc.format == SIG_BODY &&
+	    ctl_sign_body(&s, &body, ctype, &sig) == -1) {
+		log_warnx("cannot sign the body: it needs its %s, timestamp"
+		    " and token fields", s.sc.header);
+		buf_release(&sig);
+		goto out;
+	}
+	buf_release(&sig);
 	id_in_body(&s, &body, id, sizeof(id));
 	if (ctl_sign_headers(&s, body.data, body.len, ctype,
 	    ts[0] != '\0' ? ts : NULL, id, event, &headers) == -1 ||

@@ -39,7 +39,9 @@ static const char help[] =
     "  --content-type T the Content-Type (default: guessed from the body)\n"
     "  --url URL        twilio, square, trello, hubspot: the URL the\n"
     "                   provider posts to (default: the endpoint's\n"
-    "                   public_url)\n";
+    "                   public_url)\n"
+    "mailgun: the signature is a body field over its timestamp and token\n"
+    "fields; sign prints 'signature: <hex>', the value it must hold.\n";
 
 int
 ctl_signer_init(struct ctl_signer *s, const struct provider *p,
@@ -167,6 +169,9 @@ ctl_new_id(const struct provider *p, char *out, size_t len)
 		memcpy(out, "msg_", 4);
 		return random_chars(alnum, 27, out + 4);
 	}
+	/* Mailgun's signature token: 50 characters, hex. */
+	if (strcmp(p->name, "mailgun") == 0 && len > 50)
+		return random_chars("0123456789abcdef", 50, out);
 	return uuid4(out, len);
 }
 
@@ -230,7 +235,9 @@ ctl_sign_headers(const struct ctl_signer *s, const char *body, size_t len,
 	}
 	if ((signs_url = sign_url_ok(s, body, len, content_type)) == -1)
 		return -1;
-	if ((signs_url ? verify_sign_url(&s->sc, s->secret, s->secretlen,
+	/* Mailgun's signature is in the body: see ctl_sign_body. */
+	if (s->sc.format != SIG_BODY && (signs_url ?
+	    verify_sign_url(&s->sc, s->secret, s->secretlen,
 	    ts, "POST", s->url, content_type != NULL && strncmp(content_type,
 	    "application/x-www-form-urlencoded", 33) == 0, body, len, out) :
 	    verify_sign_headers(&s->sc, s->secret, s->secretlen, ts, &idh,
@@ -249,6 +256,35 @@ ctl_sign_headers(const struct ctl_signer *s, const char *body, size_t len,
 	    buf_printf(out, "%s: %s\n", h, event) == -1)
 		return -1;
 	return 0;
+}
+
+int
+ctl_sign_body(const struct ctl_signer *s, struct buf *body,
+    const char *content_type, struct buf *sig)
+{
+	struct buf	 out;
+	char		*at;
+	size_t		 off;
+	int		 rc;
+
+	if (verify_sign_body(&s->sc, s->secret, s->secretlen, body->data,
+	    body->len, content_type, sig) == -1)
+		return -1;
+	if (body->data == NULL ||
+	    (at = strstr(body->data, CTL_SIG_PLACEHOLDER)) == NULL)
+		return 0;
+	off = (size_t)(at - body->data);
+	buf_init(&out, body->max);
+	rc = buf_add(&out, body->data, off) == -1 ||
+	    buf_add(&out, sig->data, sig->len) == -1 ||
+	    buf_add(&out, at + strlen(CTL_SIG_PLACEHOLDER), body->len - off -
+	    strlen(CTL_SIG_PLACEHOLDER)) == -1 ? -1 : 0;
+	if (rc == 0) {
+		buf_release(body);
+		*body = out;
+	} else
+		buf_release(&out);
+	return rc;
 }
 
 /* JSON when it looks like JSON, else a form, as providers send them. */
@@ -342,7 +378,7 @@ sign_run(struct ctl *ctl, const struct provider *p, struct sign_args *a)
 {
 	struct ctl_signer	 s;
 	struct endpoint		 ep;
-	struct buf		 secret, body, out;
+	struct buf		 secret, body, out, sig;
 	char			 ts[64], id[64];
 	const char		*event = a->event;
 	int			 rc = CTL_FAIL, have_ep = 0;
@@ -378,6 +414,19 @@ sign_run(struct ctl *ctl, const struct provider *p, struct sign_args *a)
 		goto out;
 	if (event == NULL && strcmp(p->name, "github") == 0)
 		event = "push";
+	if (s.sc.format == SIG_BODY) {
+		buf_init(&sig, 256);
+		if (ctl_sign_body(&s, &body, a->content_type != NULL ?
+		    a->content_type : guess_type(body.data, body.len),
+		    &sig) == -1 || buf_printf(&out, "%s: %s\n", s.sc.header,
+		    sig.data) == -1) {
+			log_warnx("cannot sign: the body needs its %s and the"
+			    " fields it signs", s.sc.header);
+			buf_release(&sig);
+			goto out;
+		}
+		buf_release(&sig);
+	}
 	if (ctl_sign_headers(&s, body.data, body.len, a->content_type !=
 	    NULL ? a->content_type : guess_type(body.data, body.len),
 	    ts[0] != '\0' ? ts : NULL, a->id != NULL ? a->id : id, event,

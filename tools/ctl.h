@@ -282,4 +282,16 @@ int	ctl_sign_headers(const struct ctl_signer *, const char *body,
 	    size_t len, const char *content_type, const char *ts,
 	    const char *id, const char *event, struct buf *out);
 
+/* Where a sample puts a signature that lives in the body (Mailgun). */
+#define CTL_SIG_PLACEHOLDER	"{{SIG}}"
+
+/*
+ * For schemes whose signature is a body field (SIG_BODY): computes it
+ * from the fields already in the body into sig, and puts it in place of
+ * CTL_SIG_PLACEHOLDER when the body has one.  Returns 0, or -1 when a
+ * signed field is missing.
+ */
+int	ctl_sign_body(const struct ctl_signer *, struct buf *body,
+	    const char *content_type, struct buf *sig);
+
 #endif /* CTL_H */

@@ -112,6 +112,7 @@ static const struct provider *const providers[] = {
 	&provider_intercom,
 	&provider_mux,
 	&provider_calendly,
+	&provider_mailgun,
 };
 
 #define NPROVIDERS	(sizeof(providers) / sizeof(providers[0]))

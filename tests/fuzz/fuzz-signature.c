@@ -4,15 +4,17 @@
  * items, hex and base64, timestamps in every format, the legacy SHA-1
  * header, the generic receiver's schemes and shared token, and Meta,
  * Dropbox, Zoom and Twitch (whose signature covers a header too: its
- * message id, always "msg-1" here), and Standard Webhooks (standardwebhooks
+ * message id, always "msg-1" here), Standard Webhooks (standardwebhooks
  * and openai: space-separated "v1,<base64>" lists over id.ts.body, keyed
- * with the decoded whsec_ secret, or openai's text), and Linear (its time
- * in the JSON body), Paddle (';' items), PagerDuty (a v1= list) and
- * Shopify (bare base64).
+ * with the decoded whsec_ secret, or openai's text), Linear (its time
+ * in the JSON body), Paddle (';' items), PagerDuty (a v1= list),
+ * Shopify (bare base64), and Mailgun, whose signature block is read
+ * from the body, JSON or a form (the signature and timestamp lines are
+ * unused there).
  *
  * Input, lines ending in '\n', the last field taking the rest:
  *   variant   its first byte: '0'-'9' pick an endpoint below (others
- *             mod 32: 'J'-'N' are 10-14, 'O'-'R' 15-18)
+ *             mod 32: 'J'-'N' are 10-14, 'O'-'T' 15-20)
  *   now       Unix seconds of the verifier's clock
  *   secret    the endpoint's first secret (a second, "old", is tried too)
  *   signature the signature header's value (any byte); absent when empty
@@ -38,7 +40,7 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* 32, not 19: 'J'-'N' stay 10-14 as with 15 (74 - 10 = 64 = 2 x 32). */
+/* 32, not 21: 'J'-'N' stay 10-14 as with 15 (74 - 10 = 64 = 2 x 32). */
 #define NVARIANTS	32
 
 /* The value of every header a scheme signs besides its own. */
@@ -111,6 +113,9 @@ variant(int v, struct endpoint *ep)
 		return &provider_pagerduty;	/* v1= list, no time */
 	case 18:
 		return &provider_shopify;	/* base64, no prefix */
+	case 19:
+	case 20:
+		return &provider_mailgun;	/* in the body: JSON, form */
 	default:
 		ep->signature_header = "X-Sig";
 		ep->algorithm = "sha512";
@@ -195,6 +200,41 @@ check_genuine(const struct scheme *sc, const struct endpoint *ep,
 }
 
 /* Stripe's timestamp is the item under ts_key in the header itself. */
+/* Does the body hold these bytes? (Not memmem: C11 only.) */
+static int
+holds(const char *hay, size_t haylen, const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; len > 0 && i + len <= haylen; i++)
+		if (memcmp(hay + i, s, len) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Mailgun: an acceptance must rest on a signature field holding exactly
+ * the MAC of the body's own timestamp and token under the secret.
+ */
+static void
+check_body_genuine(const struct scheme *sc, const struct endpoint *ep,
+    const struct verdict *v, const struct request *req)
+{
+	const struct secret	*s;
+	struct buf		 sig;
+
+	if (!v->signature_ok || v->secret_index < 0 ||
+	    (size_t)v->secret_index >= ep->nsecrets)
+		abort();
+	s = &ep->secrets[v->secret_index];
+	buf_init(&sig, 256);
+	if (verify_sign_body(sc, s->data, s->len, req->body.data,
+	    req->body.len, req->content_type, &sig) == -1 ||
+	    !holds(req->body.data, req->body.len, sig.data, sig.len))
+		abort();
+	buf_release(&sig);
+}
+
 static const char *
 item_ts(const struct scheme *sc, const char *sig, size_t siglen,
     size_t *len)
@@ -237,7 +277,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (len < 1)
 		return 0;
 	sel = f[0] >= '0' && f[0] <= '9' ? f[0] - '0' : f[0] >= 'J' &&
-	    f[0] <= 'N' ? f[0] - 'J' + 10 : (unsigned char)f[0];
+	    f[0] <= 'T' ? f[0] - 'J' + 10 : (unsigned char)f[0];
 	memset(&ep, 0, sizeof(ep));
 	p = variant(sel % NVARIANTS, &ep);
 	f = field(&in, end, &len, 0);
@@ -286,6 +326,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			req.headers[req.nheaders++].len =
 			    strlen(SIGNED_HEADER);
 		}
+	req.content_type = sel % NVARIANTS == 20 ?
+	    "application/x-www-form-urlencoded" : "application/json";
 	req.body.data = (char *)(uintptr_t)body;
 	req.body.len = bodylen;
 	rc = verify_request(p, &sc, &ep, &req, (time_t)now, &v);
@@ -299,7 +341,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_release(&reason);
 	/* The legacy scheme matched when the main header was absent. */
 	used = v.legacy ? &p->legacy : &sc;
-	if (rc == 1 && used->ts_key != NULL) {
+	if (rc == 1 && used->format == SIG_BODY)
+		check_body_genuine(used, &ep, &v, &req);
+	else if (rc == 1 && used->ts_key != NULL) {
 		f = item_ts(used, sig, siglen, &len);
 		check_genuine(used, &ep, &v, sig, siglen, f, len, body,
 		    bodylen);

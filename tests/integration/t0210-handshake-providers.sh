@@ -9,12 +9,13 @@
 . "$(dirname "$0")/../contract.sh"
 t_init handshake-providers
 
-HS_PROVIDERS="meta dropbox zoom twitch"
+HS_PROVIDERS="meta dropbox zoom twitch mailgun"
 META_SECRET=meta-app-secret-5f3c
 META_TOKEN=meatyhamhock-$$-$RANDOM
 DROPBOX_SECRET=dropbox-app-secret-91ab
 ZOOM_SECRET=zoom-secret-token-7d2e
 TWITCH_SECRET=twitch-eventsub-secret-4f1a
+MAILGUN_KEY=key-3ax6xnjp29jd6fds4gc373sgvjxteol0
 
 server_dir "$T/log" "$T/state"
 cat >"$T/webhooks.conf" <<CONF
@@ -44,6 +45,10 @@ secret = $ZOOM_SECRET
 [twitch]
 provider = twitch
 secret = $TWITCH_SECRET
+
+[mailgun]
+provider = mailgun
+secret = $MAILGUN_KEY
 CONF
 export WEBHOOK_CONFIG=$T/webhooks.conf
 
@@ -308,6 +313,58 @@ twitch_sign "$T/tr.json" "$TWITCH_SECRET" "r-$id" revocation
 accept_twice twitch "$T/tr.json" "r-$id" "${H[@]}"
 assert_eq revocation "$(last_log twitch event)" \
     "twitch: a revocation is queued as event revocation"
+
+# --- mailgun ----------------------------------------------------------
+# mailgun_json FILE TOKEN EVENT [TS [KEY]]: a JSON body signed in place.
+mailgun_json() {
+	local ts=${4:-$(date +%s)} sig
+
+	sig=$(printf '%s%s' "$ts" "$2" | hmac_hex sha256 "${5:-$MAILGUN_KEY}")
+	printf '{"signature":{"token":"%s","timestamp":"%s","signature":"%s"},"event-data":{"event":"%s","id":"CPgfbmQMTCKtHW6uIWtuVe","recipient":"alice@example.com"}}' \
+	    "$2" "$ts" "$sig" "$3" >"$1"
+}
+tok=$(head -c 25 /dev/urandom | od -An -tx1 | tr -d ' \n')
+H=(-H 'Content-Type: application/json')
+b=$T/mailgun.json
+mailgun_json "$b" "$tok" delivered
+accept_twice mailgun "$b" "$tok" "${H[@]}"
+assert_eq delivered "$(last_log mailgun event)" "mailgun: event-data.event"
+# The signature does not cover event-data: the same block on another
+# body is the same delivery, answered duplicate and not queued.
+sed 's/"delivered"/"opened"/' "$b" >"$T/mg-other.json"
+code=$(post "$base/mailgun" "$T/mg-other.json" "${H[@]}")
+assert_eq 200 "$code" "mailgun: a reused signature block answered 200"
+assert_match '"status":"duplicate"' "$(cat "$T/resp.body")" \
+    "mailgun: a reused signature block is a duplicate, not queued"
+assert_eq 1 "$(all_rows mailgun)" "mailgun: still one ledger row"
+sed "s/$tok/${tok%?}0/" "$b" >"$T/tampered"
+[ "${tok%?}0" != "$tok" ] || sed -i "s/${tok}\"/${tok%?}1\"/" "$T/tampered"
+code=$(post "$base/mailgun" "$T/tampered" "${H[@]}")
+expect_reject mailgun 401 'mismatch' "altered token"
+mailgun_json "$T/mg.json" "x$tok" delivered "" key-private-api-key
+code=$(post "$base/mailgun" "$T/mg.json" "${H[@]}")
+expect_reject mailgun 401 'mismatch' "wrong signing key"
+mailgun_json "$T/mg.json" "s$tok" delivered $(($(date +%s) - 33000))
+code=$(post "$base/mailgun" "$T/mg.json" "${H[@]}")
+expect_reject mailgun 401 'outside tolerance.*32400 s.*valid' \
+    "signature block 9 h 10 min old"
+printf '{"event-data":{"event":"delivered"}}' >"$T/mg.json"
+code=$(post "$base/mailgun" "$T/mg.json" "${H[@]}")
+expect_reject mailgun 401 'missing signature field' "no signature block"
+printf -- '--x\r\nContent-Disposition: form-data; name="token"\r\n\r\n%s\r\n--x--\r\n' \
+    "$tok" >"$T/mg.multipart"
+code=$(post "$base/mailgun" "$T/mg.multipart" \
+    -H 'Content-Type: multipart/form-data; boundary=x')
+expect_reject mailgun 401 'neither JSON nor a form' "multipart body"
+# The legacy form body: fields timestamp, token, signature.
+ts=$(date +%s)
+ftok=f$tok
+sig=$(printf '%s%s' "$ts" "$ftok" | hmac_hex sha256 "$MAILGUN_KEY")
+printf 'timestamp=%s&token=%s&signature=%s&event=delivered&recipient=alice%%40example.com' \
+    "$ts" "$ftok" "$sig" >"$T/mg.form"
+accept_twice mailgun "$T/mg.form" "$ftok" \
+    -H 'Content-Type: application/x-www-form-urlencoded'
+assert_eq delivered "$(last_log mailgun event)" "mailgun: form event"
 
 # --- webhookctl send knows them --------------------------------------
 CTL=$BUILD_DIR/bin/webhookctl

@@ -67,6 +67,7 @@ static const struct {
 	{ "intercom", &provider_intercom },
 	{ "mux", &provider_mux },
 	{ "calendly", &provider_calendly },
+	{ "mailgun", &provider_mailgun },
 };
 
 /* Reads a whole file, NUL-terminated; NULL when it cannot. */
@@ -357,9 +358,21 @@ resign_matches(const struct provider *p, const struct scheme *sc,
 	char			 ts[128], *colon, *nl, *val;
 	int			 rc = -1;
 
-	request_ts(use, vc->req, ts, sizeof(ts));
 	buf_init(&out, 4096);
 	buf_init(&url, LIMIT_URL + 1);
+	/* Mailgun: the signature is a field of the body it signs into. */
+	if (use->format == SIG_BODY) {
+		if (verify_sign_body(use, s->data, s->len, vc->req->body.data,
+		    vc->req->body.len, vc->req->content_type, &out) == -1 ||
+		    out.len == 0 || strstr(vc->req->body.data, out.data) ==
+		    NULL)
+			snprintf(why, whylen, "verify_sign_body gave '%s', not"
+			    " in the body", out.data != NULL ? out.data : "");
+		else
+			rc = 0;
+		goto out;
+	}
+	request_ts(use, vc->req, ts, sizeof(ts));
 	/* A signed URL: the one verify_request tried first. */
 	if (v->url[0] != '\0' && buf_adds(&url, v->url) == -1) {
 		snprintf(why, whylen, "no URL");

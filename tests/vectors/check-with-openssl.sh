@@ -7,7 +7,7 @@
 # signature. Any disagreement is reported loudly and makes the script exit 1.
 #
 # Usage: tests/vectors/check-with-openssl.sh [vector-dir]    (default: the script's directory)
-# Needs: bash >= 4, openssl, GNU date, od, tail.
+# Needs: bash >= 4, openssl, GNU date, od, tail, jq (mailgun).
 set -u
 export LC_ALL=C
 
@@ -477,6 +477,36 @@ verify_linear() {
   for k in "${SECRETS[@]}"; do
     want=$(mac_hex sha256 "$k" "$TMP/msg")
     [[ $s == "$want" ]] && { COMPUTED=$want; echo ok; return; }
+  done
+  echo mismatch
+}
+
+# Mailgun: the signature block is in the body (JSON via jq, or a form).
+verify_mailgun() {
+  local ct sig ts tok w want f
+  ct=$(get Content-Type)
+  if [[ $ct == application/x-www-form-urlencoded* ]]; then
+    declare -A F=()
+    IFS='&' read -r -a f < "$TMP/body"
+    for kv in "${f[@]}"; do [[ -v F[${kv%%=*}] ]] || F[${kv%%=*}]=${kv#*=}; done
+    sig=${F[signature]-@none}; ts=${F[timestamp]-@none}; tok=${F[token]-@none}
+  elif jq -e . "$TMP/body" >/dev/null 2>&1; then
+    sig=$(jq -r '.signature.signature // "@none"' "$TMP/body")
+    ts=$(jq -r '.signature.timestamp // "@none"' "$TMP/body")
+    tok=$(jq -r '.signature.token // "@none"' "$TMP/body")
+  else
+    echo malformed_signature; return
+  fi
+  [[ $sig == @none ]] && { echo missing_signature; return; }
+  is_hex "$sig" 32 || { echo malformed_signature; return; }
+  [[ $ts == @none ]] && { echo missing_timestamp; return; }
+  [[ $ts =~ ^[0-9]+$ ]] || { echo malformed_timestamp; return; }
+  [[ $tok == @none ]] && { echo malformed_signature; return; }
+  w=$(window "$ts"); [[ -n $w ]] && { echo "$w"; return; }
+  printf '%s%s' "$ts" "$tok" > "$TMP/msg"   # timestamp + token; the body is not covered
+  for k in "${SECRETS[@]}"; do
+    want=$(mac_hex sha256 "$k" "$TMP/msg")
+    [[ $sig == "$want" ]] && { COMPUTED=$want; echo ok; return; }
   done
   echo mismatch
 }
