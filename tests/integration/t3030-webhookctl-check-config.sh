@@ -104,14 +104,14 @@ chmod 600 "$T/inline.conf"
 check inline
 assert_eq 0 "$rc" "the same inline secret in a 600 file is fine"
 
-{ good; printf '\n[gitlab]\nsecret = x\n'; } >"$T/noprov.conf"
+{ good; printf '\n[acme]\nsecret = x\n'; } >"$T/noprov.conf"
 chmod 600 "$T/noprov.conf"
-expect_problem noprov '\[gitlab\] names no provider' \
+expect_problem noprov '\[acme\] names no provider' \
     "an endpoint naming no provider"
-{ good; printf '\n[mine]\nprovider = gitlab\nsecret = x\n'; } \
+{ good; printf '\n[mine]\nprovider = acme\nsecret = x\n'; } \
     >"$T/badprov.conf"
 chmod 600 "$T/badprov.conf"
-expect_problem badprov "\[mine\] unknown provider 'gitlab'" \
+expect_problem badprov "\[mine\] unknown provider 'acme'" \
     "an unknown provider"
 
 { good; printf '\n[svix]\nprovider = svix\nsecret = whsec_not*base64\n'; } \

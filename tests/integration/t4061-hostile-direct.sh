@@ -78,8 +78,12 @@ assert_eq "" "$(sed -n '/^X-Injected/p' "$T/fresp")" \
     "fastcgi: nothing injected into the answer's headers"
 # A URI that is not UTF-8 (nginx passes raw bytes on) once made the
 # record impossible to write, and every delivery was refused with 503.
-with "HTTP_X_GITHUB_DELIVERY=d3"
-code=$(fcgi_post fc github "$b" "${Q[@]}" 'REQUEST_URI=/hooks/github?x=\xff\xfe')
+# A body of its own: d2's signed bytes under a new id would be a replay.
+make_body github d3 "$T/body.d3"
+sign github "$T/body.d3" "$(secret_of github)" d3
+h_params
+code=$(fcgi_post fc github "$T/body.d3" "${P[@]}" \
+    'REQUEST_URI=/hooks/github?x=\xff\xfe')
 assert_eq 200 "$code" "fastcgi: a URI that is not UTF-8: accepted"
 assert_eq $'/hooks/github?x=\xef\xbf\xbd\xef\xbf\xbd' "$(last_log github uri)" \
     "fastcgi: and logged, with U+FFFD for the bad bytes"
@@ -135,6 +139,9 @@ cgi() {
 	code=$(cgi_run github "$GH" "${BODY:-$b}" "$@")
 	expect_reject github "$want" "$why" "cgi: $what"
 }
+b=$T/body.c1
+make_body github c1 "$b"
+len=$(stat -c %s "$b")
 sign github "$b" "$(secret_of github)" c1
 h_params
 good=("${P[@]}")
