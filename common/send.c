@@ -111,8 +111,9 @@ fail:
 	return -1;
 }
 
-int
-send_post(const char *url, const char *headers, size_t headerslen,
+/* One exchange: a POST of body, or a GET when body is NULL. */
+static int
+exchange(const char *url, const char *headers, size_t headerslen,
     const char *body, size_t bodylen, const struct send_opts *o,
     struct send_reply *r, char *err, size_t errlen)
 {
@@ -139,9 +140,15 @@ send_post(const char *url, const char *headers, size_t headerslen,
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	/* Webhook senders speak HTTP/1.1, and so do we. */
 	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
-	curl_easy_setopt(c, CURLOPT_POST, 1L);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, bodylen > 0 ? body : "");
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)bodylen);
+	if (body == NULL)
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	else {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, bodylen > 0 ? body :
+		    "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)bodylen);
+	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->timeout);
@@ -163,4 +170,21 @@ out:
 	curl_slist_free_all(hl);
 	curl_global_cleanup();
 	return ret;
+}
+
+int
+send_post(const char *url, const char *headers, size_t headerslen,
+    const char *body, size_t bodylen, const struct send_opts *o,
+    struct send_reply *r, char *err, size_t errlen)
+{
+	return exchange(url, headers, headerslen, body != NULL ? body : "",
+	    bodylen, o, r, err, errlen);
+}
+
+int
+send_get(const char *url, const char *headers, size_t headerslen,
+    const struct send_opts *o, struct send_reply *r, char *err,
+    size_t errlen)
+{
+	return exchange(url, headers, headerslen, NULL, 0, o, r, err, errlen);
 }

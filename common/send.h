@@ -42,4 +42,12 @@ int	send_post(const char *url, const char *headers, size_t headerslen,
 	    const char *body, size_t bodylen, const struct send_opts *,
 	    struct send_reply *, char *err, size_t errlen);
 
+/*
+ * GETs url with the header lines, as send_post does otherwise: for the
+ * GET handshakes (Meta, Dropbox) that webhookctl send --handshake makes.
+ */
+int	send_get(const char *url, const char *headers, size_t headerslen,
+	    const struct send_opts *, struct send_reply *, char *err,
+	    size_t errlen);
+
 #endif /* SEND_H */

@@ -8,6 +8,7 @@
  * signing: {{ID}} the delivery id (where Stripe and Slack carry it),
  * {{TS}} Unix seconds, {{TIME}} RFC 3339 UTC.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -52,6 +53,8 @@ static const char help[] =
     "  --insecure, -k   do not verify the server's TLS certificate\n"
     "  -v               print the request headers on standard error\n"
     "  --json           print the result as one JSON object\n"
+    "  --handshake      meta, dropbox: make the provider's GET handshake\n"
+    "                   (with the endpoint's verify_token) instead\n"
     "Exit status: 0 for a 2xx answer, 1 for another status, 111 when no\n"
     "answer came.\n";
 
@@ -67,6 +70,7 @@ struct send_args {
 	int		 insecure;
 	int		 verbose;
 	int		 json;
+	int		 handshake;	/* the provider's GET handshake */
 };
 
 /* The sample each provider sends by default. */
@@ -411,6 +415,94 @@ send_pk(const struct send_args *a, const struct endpoint *ep,
 	return rc;
 }
 
+/* Appends s percent-encoded for a query value (RFC 3986 unreserved). */
+static int
+add_query_value(struct buf *out, const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if ((isalnum(*p) || strchr("-._~", *p) != NULL) ?
+		    buf_addc(out, (char)*p) == -1 :
+		    buf_printf(out, "%%%c%c", hex[*p >> 4], hex[*p & 15]) == -1)
+			return -1;
+	return 0;
+}
+
+/*
+ * --handshake: the provider's GET verification request (Meta's
+ * hub.mode/hub.verify_token/hub.challenge, Dropbox's challenge), with a
+ * fresh challenge and the endpoint's verify_token.  Succeeds when the
+ * answer is 2xx and exactly the challenge.
+ */
+static int
+handshake_run(const struct send_args *a, const struct endpoint *ep,
+    const struct provider *p)
+{
+	const struct get_handshake	*g = &p->get;
+	struct send_opts		 o;
+	struct send_reply		 r;
+	struct buf			 url, hdr;
+	char				 challenge[32], err[512];
+	int				 rc = CTL_FAIL;
+
+	if (g->challenge == NULL) {
+		log_warnx("%s has no GET handshake: send its handshake as a"
+		    " sample (slack: url_verification, zoom:"
+		    " endpoint.url_validation, twitch:"
+		    " webhook_callback_verification)", p->name);
+		return CTL_USAGE;
+	}
+	if (g->token != NULL && ep->verify_token == NULL) {
+		log_warnx("endpoint '%s' has no verify_token to send",
+		    ep->name);
+		return CTL_FAIL;
+	}
+	buf_init(&url, 16 * 1024);
+	buf_init(&hdr, 1024);
+	send_reply_init(&r);
+	if (ctl_new_id(p, challenge, sizeof(challenge)) == -1)
+		snprintf(challenge, sizeof(challenge), "%lld",
+		    (long long)time(NULL));
+	challenge[16] = '\0';
+	if (buf_adds(&url, a->url) == -1 || buf_addc(&url,
+	    strchr(a->url, '?') != NULL ? '&' : '?') == -1 ||
+	    (g->mode != NULL && (buf_printf(&url, "%s=", g->mode) == -1 ||
+	    add_query_value(&url, g->mode_value) == -1 ||
+	    buf_addc(&url, '&') == -1)) ||
+	    buf_printf(&url, "%s=", g->challenge) == -1 ||
+	    add_query_value(&url, challenge) == -1 ||
+	    (g->token != NULL && (buf_printf(&url, "&%s=", g->token) == -1 ||
+	    add_query_value(&url, ep->verify_token) == -1)) ||
+	    buf_printf(&hdr, "User-Agent: webhookctl/%s\n", VERSION) == -1) {
+		log_warnx("URL too long");
+		goto out;
+	}
+	o.insecure = a->insecure;
+	o.timeout = SEND_TIMEOUT;
+	if (send_get(url.data, hdr.data, hdr.len, &o, &r, err,
+	    sizeof(err)) == -1) {
+		log_warnx("cannot GET '%s': %s", a->url, err);
+		goto out;
+	}
+	/* The URL carries the token: print where it went, not the URL. */
+	printf("sent %s handshake (challenge %s) to %s\nHTTP %ld\n",
+	    p->name, challenge, a->url, r.status);
+	if (r.body.len > 0)
+		printf("%.*s\n", (int)r.body.len, r.body.data);
+	rc = r.status >= 200 && r.status < 300 && r.body.len ==
+	    strlen(challenge) && memcmp(r.body.data, challenge,
+	    r.body.len) == 0 ? CTL_OK : CTL_NO;
+	if (rc == CTL_NO)
+		log_warnx("the answer is not the challenge");
+out:
+	send_reply_release(&r);
+	buf_release(&url);
+	buf_release(&hdr);
+	return rc;
+}
+
 int
 ctl_send(struct ctl *ctl, int argc, char **argv)
 {
@@ -423,6 +515,7 @@ ctl_send(struct ctl *ctl, int argc, char **argv)
 		{ "insecure", no_argument, NULL, 'k' },
 		{ "private-key", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "handshake", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -458,6 +551,9 @@ ctl_send(struct ctl *ctl, int argc, char **argv)
 		case 'v':
 			a.verbose = 1;
 			break;
+		case 'H':
+			a.handshake = 1;
+			break;
 		case 'j':
 			a.json = 1;
 			break;
@@ -475,6 +571,8 @@ ctl_send(struct ctl *ctl, int argc, char **argv)
 		return CTL_FAIL;
 	if ((p = ctl_endpoint_provider(&ep)) == NULL)
 		rc = CTL_FAIL;
+	else if (a.handshake)
+		rc = handshake_run(&a, &ep, p);
 	else if (p->scheme.pk != HMAC_PK_NONE || a.key_file != NULL)
 		rc = send_pk(&a, &ep, p);
 	else if (ep.nsecrets == 0) {

@@ -374,6 +374,19 @@ for p in $HS_PROVIDERS; do
 	assert_match '"status":"accepted"' "$out" \
 	    "$p: webhookctl send's default sample accepted"
 done
+for p in meta dropbox; do
+	out=$("$CTL" send "$base/$p" "$p" --handshake) ||
+		fail "webhookctl send $p --handshake" "$out"
+	assert_match 'HTTP 200' "$out" \
+	    "$p: webhookctl send --handshake is answered with the challenge"
+	assert_eq accepted "$(last_log "$p" verdict)" \
+	    "$p: the handshake from webhookctl is logged"
+done
+assert_eq 0 "$(grep -c -- "$META_TOKEN" "$T/log/meta.log")" \
+    "meta: webhookctl's handshake left no token in the log"
+rc=0
+"$CTL" send "$base/zoom" zoom --handshake >/dev/null 2>&1 || rc=$?
+assert_eq 100 "$rc" "zoom: --handshake is a usage error (no GET handshake)"
 out=$("$CTL" send "$base/zoom" zoom --sample endpoint.url_validation)
 want=$(printf qgg8vlvZRS6UYooatFL8Aw | hmac_hex sha256 zoom-old-token)
 assert_match "\"encryptedToken\":\"$want\"" "$out" \
