@@ -11,6 +11,7 @@
 # BENCH_THREADS (2), BENCH_CONNECTIONS (16), BENCH_PROCS (4),
 # BENCH_ONLY (a space-separated subset of target names),
 # BENCH_STEADY_RATE (the paced targets' rate in req/s, 2000),
+# BENCH_IDS (new signed deliveries made per run, 60000 per second),
 # BENCH_RESULTS (where the report goes; bench/RESULTS.md).
 
 . "$(dirname "$0")/../tests/lib.sh"
@@ -24,6 +25,7 @@ CONNECTIONS=${BENCH_CONNECTIONS:-16}
 PROCS=${BENCH_PROCS:-4}
 STEADY_RATE=${BENCH_STEADY_RATE:-2000}
 RESULTS=${BENCH_RESULTS:-$ROOT/bench/RESULTS.md}
+IDS=${BENCH_IDS:-$((SECONDS_PER_RUN * 60000))}
 CGI=$ROOT/build/cgi-bin
 PAYLOADS=$ROOT/bench/payloads
 
@@ -110,16 +112,15 @@ EOF
 	export WEBHOOK_CONFIG=$T/webhooks.conf
 
 	cp "$PAYLOADS/github-push.json" "$T/in/push.json"
-	# 1 MiB: the push with its commit message padded, still valid JSON.
+	# 1 MiB: the push with its first commit's message padded, still valid
+	# JSON, the placeholder (head_commit's id) after the padding.
 	python3 - "$PAYLOADS/github-push.json" "$T/in/big.json" <<'EOF'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 raw = json.dumps(doc, separators=(",", ":"))
-doc["head_commit"]["message"] += "x" * (1024 * 1024 - len(raw))
+doc["commits"][0]["message"] += "x" * (1024 * 1024 - len(raw))
 open(sys.argv[2], "w").write(json.dumps(doc, separators=(",", ":")))
 EOF
-	SIG_PUSH=$(hmac_hex sha256 "$SECRET" <"$T/in/push.json")
-	SIG_BIG=$(hmac_hex sha256 "$SECRET" <"$T/in/big.json")
 
 	FCGI_PORT=$(free_port)
 	MAX_PROCS=$PROCS MAX_BODY_BYTES=$big_max ENDPOINTS="
@@ -189,8 +190,8 @@ to_ms() {
 	}'
 }
 
-# wrk_run OUT URL MODE BODY SIG PREFIX [TIMESTAMP [PAUSE_MS]]: one wrk
-# run; OUT gets "req/s p50_ms p99_ms non2xx requests".
+# wrk_run OUT URL MODE TEMPLATE SIGS PREFIX [TIMESTAMP [PAUSE_MS]]: one
+# wrk run; OUT gets "req/s p50_ms p99_ms non2xx requests".
 wrk_run() {
 	local out=$1 url=$2 log=$T/wrk/${1##*/} rps p50 p99 bad reqs
 
@@ -214,15 +215,19 @@ wrk_run() {
 	echo "$rps $p50 $p99 $bad $reqs" >"$out"
 }
 
-# stripe_signatures PREFIX: precomputes enough unique signed events for
-# one run; prints the timestamp they are signed with.
-stripe_signatures() {
-	local ts
+# signatures SCHEME TEMPLATE PREFIX [TIMESTAMP]: precomputes into
+# $T/in/sigs enough new signed deliveries for one run ("id hmac" lines,
+# see post.lua).
+signatures() {
+	"$HELPERS/sign-many" "$@" >"$T/in/sigs" 2>"$T/in/sigs.err" ||
+	    fail "sign-many failed: $(cat "$T/in/sigs.err")"
+}
 
-	ts=$(date +%s)
-	"$HELPERS/sign-many" "$T/in/secret" "$PAYLOADS/stripe-event.json" \
-	    "${BENCH_STRIPE_IDS:-300000}" "$1" "$ts" >"$T/in/stripe.sigs"
-	echo "$ts"
+# github_run OUT URL TEMPLATE PREFIX [MODE [PAUSE_MS]]: a wrk run of new
+# GitHub deliveries made from TEMPLATE.
+github_run() {
+	signatures github "$T/in/secret" "$3" "$IDS" "$4"
+	wrk_run "$1" "$2" "${5:-github}" "$3" "$T/in/sigs" "$4" - "${6:-0}"
 }
 
 # run_target NAME ROUND: measures NAME once into $T/runs/NAME.ROUND.
@@ -236,39 +241,37 @@ run_target() {
 	sync
 	case $name in
 	floor | github-relaxed | github-durable)
-		wrk_run "$out" "$base/$name" github "$T/in/push.json" \
-		    "$SIG_PUSH" "$prefix" ;;
+		github_run "$out" "$base/$name" "$T/in/push.json" "$prefix" ;;
 	github-mixed)
-		wrk_run "$out" "$base/$name" mixed "$T/in/push.json" \
-		    "$SIG_PUSH" "$prefix" ;;
+		github_run "$out" "$base/$name" "$T/in/push.json" "$prefix" \
+		    mixed ;;
 	*-steady)
 		# Each connection waits its share of the rate between requests.
-		wrk_run "$out" "$base/$name" github "$T/in/push.json" \
-		    "$SIG_PUSH" "$prefix" - \
-		    "$(awk -v c="$CONNECTIONS" -v r="$STEADY_RATE" \
+		github_run "$out" "$base/$name" "$T/in/push.json" "$prefix" \
+		    github "$(awk -v c="$CONNECTIONS" -v r="$STEADY_RATE" \
 		    'BEGIN { printf "%d", c * 1000 / r }')" ;;
 	stripe-*)
-		ts=$(stripe_signatures "$prefix")
+		ts=$(date +%s)
+		signatures stripe "$T/in/secret" "$PAYLOADS/stripe-event.json" \
+		    "$IDS" "$prefix" "$ts"
 		wrk_run "$out" "$base/$name" stripe \
-		    "$PAYLOADS/stripe-event.json" "$T/in/stripe.sigs" \
-		    "$prefix" "$ts" ;;
+		    "$PAYLOADS/stripe-event.json" "$T/in/sigs" "$prefix" "$ts" ;;
 	floor-1m | github-1m-*)
-		wrk_run "$out" "$base/$name" github "$T/in/big.json" \
-		    "$SIG_BIG" "$prefix" ;;
+		github_run "$out" "$base/$name" "$T/in/big.json" "$prefix" ;;
 	peer-*)
 		peer_start "$PEER_PORT" "${name#peer-}" "$SECRET"
-		wrk_run "$out" "http://127.0.0.1:$PEER_PORT/hooks/github" \
-		    github "$T/in/push.json" "$SIG_PUSH" "$prefix"
+		github_run "$out" "http://127.0.0.1:$PEER_PORT/hooks/github" \
+		    "$T/in/push.json" "$prefix"
 		peer_stop ;;
 	*-cgi | *-cgi-static)
-		wrk_run "$out" "http://127.0.0.1:$CGI_PORT/hooks/$name" \
-		    github "$T/in/push.json" "$SIG_PUSH" "$prefix" ;;
+		github_run "$out" "http://127.0.0.1:$CGI_PORT/hooks/$name" \
+		    "$T/in/push.json" "$prefix" ;;
 	github-nats-r1)
-		wrk_run "$out" "http://127.0.0.1:$NATS_R1_PORT/hooks/$name" \
-		    github "$T/in/push.json" "$SIG_PUSH" "$prefix" ;;
+		github_run "$out" "http://127.0.0.1:$NATS_R1_PORT/hooks/$name" \
+		    "$T/in/push.json" "$prefix" ;;
 	github-nats-r3)
-		wrk_run "$out" "http://127.0.0.1:$NATS_R3_PORT/hooks/$name" \
-		    github "$T/in/push.json" "$SIG_PUSH" "$prefix" ;;
+		github_run "$out" "http://127.0.0.1:$NATS_R3_PORT/hooks/$name" \
+		    "$T/in/push.json" "$prefix" ;;
 	esac
 	# The 1 MiB runs write gigabytes: drop their rows between runs,
 	# once the requests wrk left in flight are done (a delete holding
@@ -328,6 +331,33 @@ peak_rss() {
 	echo "$max $anon"
 }
 
+# mixed_duplicates: github-mixed's duplicates are exactly its repeats:
+# each repeats a delivery accepted once under the same id, and there is
+# one in five requests (from the 15th of each thread), give or take what
+# was in flight when wrk stopped.  A genuine delivery answered duplicate
+# (a new id, a new body) fails it.
+mixed_duplicates() {
+	local reqs lo hi odd dup
+
+	read -r dup odd < <(cat "$T/log/github-mixed".log* |
+	    jq -r 'select(.verdict == "accepted" or .verdict == "duplicate") |
+	    "\(.verdict) \(.id)"' | awk '
+	    $1 == "accepted" { acc[$2]++ }
+	    $1 == "duplicate" { dup[$2]++; n++ }
+	    END { for (i in acc) if (acc[i] > 1) odd++
+		  for (i in dup) if (!(i in acc)) odd++
+		  print n + 0, odd + 0 }')
+	reqs=$(total github-mixed 5)
+	lo=$((reqs / 5 - 3 * THREADS * ROUNDS))
+	hi=$(((reqs + CONNECTIONS * ROUNDS) / 5 + THREADS * ROUNDS))
+	if [ "$odd" != 0 ] || [ "$dup" -lt "$lo" ] || [ "$dup" -gt "$hi" ]; then
+		echo "FAIL: github-mixed: $dup duplicates for $reqs requests" \
+		    "(expected $lo to $hi), $odd ids accepted twice or" \
+		    "answered duplicate unsent before" >&2
+		return 1
+	fi
+}
+
 # check_logs: what the handlers' logs say must match what wrk saw.
 check_logs() {
 	local name failed dup rejected late problems=0
@@ -360,6 +390,7 @@ check_logs() {
 				    "$(total "$name" 4) non-2xx seen, $dup duplicates" >&2
 				problems=1
 			fi
+			mixed_duplicates || problems=1
 		elif [ "$dup" != 0 ] || [ "$rejected" != 0 ]; then
 			echo "FAIL: $name: $dup duplicates, $rejected rejected" \
 			    "among unique genuine deliveries" >&2
@@ -446,9 +477,10 @@ Reproduce: `make bench` (installs wrk and webhook if missing; about nine
 minutes).  BENCH_ROUNDS, BENCH_SECONDS, BENCH_PROCS, BENCH_CONNECTIONS
 and BENCH_ONLY="floor github-relaxed ..." change the run.
 
-- Every target gets the same wrk script (bench/post.lua): a unique
-  delivery id per request, a valid signature (Stripe's precomputed per
-  request by tests/helpers/sign-many), bodies from bench/payloads.
+- Every target gets the same wrk script (bench/post.lua): each request
+  a new delivery (its own id, in the body too, so the signed bytes
+  differ as between real pushes or events) with a valid signature
+  precomputed by tests/helpers/sign-many; bodies from bench/payloads.
 - "ratio to floor" compares with fcgi-echo, a libfcgi responder that
   reads the body and answers 200, behind the same lighttpd with the
   same process count (1 MiB and CGI targets with their own floor).

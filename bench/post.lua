@@ -1,24 +1,32 @@
 -- bench/post.lua: wrk's request generator for bench/bench.sh.
 --
---   wrk ... -s bench/post.lua URL -- MODE BODY SIGNATURE PREFIX TIMESTAMP
+--   wrk ... -s bench/post.lua URL -- MODE BODY SIGNATURES PREFIX TIMESTAMP
 --       THREADS [PAUSE]
 --
--- MODE github: the same signed body each time, a unique X-GitHub-Delivery
---   per request (GitHub signs only the body, the id is a header).
--- MODE mixed: as github, but one request in five repeats an id already
---   sent and one in five carries a wrong signature.
--- MODE stripe: Stripe signs the id with the body, so every request needs
---   its own signature: SIGNATURE is then a file of "id hmac" lines from
---   sign-many, and BODY a template holding evt_BENCHID.
+-- Every request is a new delivery, as real traffic is: the receivers
+-- deduplicate on the delivery id and on the signed bytes, so a body sent
+-- twice is a replay however new its id.  BODY is a template holding the
+-- placeholder BENCHID once, SIGNATURES a file of "id hmac" lines from
+-- tests/helpers/sign-many: request n puts the n-th id in the body and
+-- sends that body's signature.
+--
+-- MODE github: the id is also the X-GitHub-Delivery header; the signature
+--   (of the body alone) goes in X-Hub-Signature-256.
+-- MODE mixed: as github, but one request in five (from the 15th) repeats
+--   a whole earlier request (same body, same id: a provider's retry) and
+--   one in five carries a wrong signature.
+-- MODE stripe: the id is in the body only (evt_BENCHID), and the
+--   signature covers TIMESTAMP "." body (Stripe-Signature).
 --
 -- PAUSE, when above 0, is the time in ms each connection waits before
 --   each request, so that the load is a steady rate rather than as much
 --   as the server takes (wrk measures latency from the send, not the
 --   pause).
 --
--- Ids are PREFIX, the thread number and a counter, so no two requests of
--- a run, or of two runs, share one.  done() reports a thread that ran out
--- of precomputed signatures, which would have meant repeated ids.
+-- Ids are PREFIX and a line number, so no two requests of a run, or of
+-- two runs, share one; each thread takes every THREADS-th line.  done()
+-- reports a thread that ran out of precomputed signatures, which would
+-- have meant repeated deliveries.
 
 local threads = {}
 
@@ -36,27 +44,26 @@ end
 
 function init(args)
 	mode, prefix = args[1], args[4]
-	body = slurp(args[2])
+	local body = slurp(args[2])
+	local at = body:find("BENCHID", 1, true)
+	head, tail = body:sub(1, at - 1), body:sub(at + 7)
 	n = 0
 	exhausted = 0
 	headers = { ["Content-Type"] = "application/json" }
-	if mode == "stripe" then
-		local at = body:find("evt_BENCHID", 1, true)
-		head, tail = body:sub(1, at - 1), body:sub(at + 11)
-		ids, sigs = {}, {}
-		-- Each thread takes every other line, so threads never share.
-		local i, stride = 0, tonumber(args[6])
-		for line in io.lines(args[3]) do
-			if i % stride == thread_no - 1 then
-				local id, sig = line:match("^(%S+) (%x+)$")
-				table.insert(ids, id)
-				table.insert(sigs, sig)
-			end
-			i = i + 1
+	ids, sigs = {}, {}
+	-- Each thread takes every other line, so threads never share.
+	local i, stride = 0, tonumber(args[6])
+	for line in io.lines(args[3]) do
+		if i % stride == thread_no - 1 then
+			local id, sig = line:match("^(%S+) (%x+)$")
+			table.insert(ids, id)
+			table.insert(sigs, sig)
 		end
+		i = i + 1
+	end
+	if mode == "stripe" then
 		timestamp = args[5]
 	else
-		good = "sha256=" .. args[3]
 		bad = "sha256=" .. string.rep("0", 64)
 		headers["X-GitHub-Event"] = "push"
 	end
@@ -69,25 +76,27 @@ end
 
 function request()
 	n = n + 1
-	if mode == "stripe" then
-		if n > #ids then
-			exhausted = 1
-			n = 1
-		end
-		headers["Stripe-Signature"] = "t=" .. timestamp .. ",v1=" .. sigs[n]
-		return wrk.format("POST", nil, headers, head .. ids[n] .. tail)
+	if n > #ids then
+		exhausted = 1
+		n = 1
 	end
-	local id, sig = n, good
+	local k = n
+	if mode == "stripe" then
+		headers["Stripe-Signature"] = "t=" .. timestamp .. ",v1=" .. sigs[k]
+		return wrk.format("POST", nil, headers, head .. ids[k] .. tail)
+	end
+	local sig = nil
 	if mode == "mixed" then
+		-- n - 7 is 3 modulo 5: neither a repeat nor a bad signature.
 		if n % 5 == 0 and n > 10 then
-			id = n - 7
+			k = n - 7
 		elseif n % 5 == 1 then
 			sig = bad
 		end
 	end
-	headers["X-GitHub-Delivery"] = prefix .. "-" .. thread_no .. "-" .. id
-	headers["X-Hub-Signature-256"] = sig
-	return wrk.format("POST", nil, headers, body)
+	headers["X-GitHub-Delivery"] = ids[k]
+	headers["X-Hub-Signature-256"] = sig or "sha256=" .. sigs[k]
+	return wrk.format("POST", nil, headers, head .. ids[k] .. tail)
 end
 
 function done(summary, latency, requests)

@@ -51,7 +51,8 @@ for i in $(seq 1 60); do
 	sleep 0.5
 done
 echo "# prefilling $N deliveries (no worker running)"
-prefill "http://127.0.0.1:$port/hooks/bulk" "$mac" "$BODY" "$N"
+prefill "http://127.0.0.1:$port/hooks/bulk" "$T/secret" \
+    "$ROOT/bench/payloads/github-push.json" "$N" b
 echo "# timing webhook-worker, workers = $JOBS, command = /bin/true"
 mkdir -p "$T/worker"
 t0=${EPOCHREALTIME//[.,]/}

@@ -137,29 +137,30 @@ stopped_within() {
 	wait "$2" || W_RC=$?
 }
 
-# prefill URL MAC BODY N: POSTs N deliveries (ids b1 ... bN, each the
-# same BODY signed with MAC, a GitHub push) to URL, eight at a time, and
-# checks that every one was answered 200.
+# prefill URL KEYFILE TEMPLATE N PREFIX: POSTs N new GitHub push
+# deliveries to URL, eight at a time, and checks that every one was
+# answered 200.  Delivery i has the id PREFIXi, also put in the body in
+# place of TEMPLATE's BENCHID, and is signed with the key in KEYFILE:
+# each is a distinct delivery (the receivers deduplicate on the signed
+# bytes too), as a real push is.
 prefill() {
-	local url=$1 mac=$2 body=$3 n=$4 i
+	local url=$1 n=$4
 
-	transfer() {
-		printf '%s\n' "url = \"$url\"" "data-binary = \"@$body\"" \
-		    'header = "Content-Type: application/json"' \
-		    "header = \"X-Hub-Signature-256: sha256=$mac\"" \
-		    'header = "X-GitHub-Event: push"' \
-		    "header = \"X-GitHub-Delivery: b$1\"" \
-		    'output = "/dev/null"' "write-out = \"%{http_code} b$1\\n\""
-	}
-	{
-		echo "parallel"
-		echo "parallel-max = 8"
-		transfer 1
-		for i in $(seq 2 "$n"); do
-			echo "next"
-			transfer "$i"
-		done
-	} >"$T/prefill.cfg"
+	mkdir -p "$T/prefill"
+	"$HELPERS/sign-many" -o "$T/prefill" github "$2" "$3" "$n" "$5" \
+	    >"$T/prefill.sigs" || fail "sign-many failed"
+	awk -v url="$url" -v dir="$T/prefill" '
+	    BEGIN { print "parallel"; print "parallel-max = 8" }
+	    NR > 1 { print "next" }
+	    { print "url = \"" url "\""
+	      print "data-binary = \"@" dir "/" $1 "\""
+	      print "header = \"Content-Type: application/json\""
+	      print "header = \"X-Hub-Signature-256: sha256=" $2 "\""
+	      print "header = \"X-GitHub-Event: push\""
+	      print "header = \"X-GitHub-Delivery: " $1 "\""
+	      print "output = \"/dev/null\""
+	      print "write-out = \"%{http_code} " $1 "\\n\"" }' \
+	    "$T/prefill.sigs" >"$T/prefill.cfg"
 	timeout 300 curl -sS --http1.1 --max-time 30 -K "$T/prefill.cfg" \
 	    >"$T/prefill.codes" 2>"$T/prefill.err" || true
 	assert_eq "$n" "$(grep -c '^200 ' "$T/prefill.codes" || true)" \
