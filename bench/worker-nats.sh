@@ -50,9 +50,10 @@ for i in $(seq 1 60); do
 	[ "$code" = 200 ] && break
 	sleep 0.5
 done
+# Ids d0 ... : b0 above is the probe, which a prefilled b0 would repeat.
 echo "# prefilling $N deliveries (no worker running)"
 prefill "http://127.0.0.1:$port/hooks/bulk" "$T/secret" \
-    "$ROOT/bench/payloads/github-push.json" "$N" b
+    "$ROOT/bench/payloads/github-push.json" "$N" d
 echo "# timing webhook-worker, workers = $JOBS, command = /bin/true"
 mkdir -p "$T/worker"
 t0=${EPOCHREALTIME//[.,]/}
