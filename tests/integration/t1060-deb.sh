@@ -81,6 +81,17 @@ fi
 unshare -m --propagation private sleep 900 &
 NS=$!
 apache_pid=
+# unshare(1) makes the namespace only once it runs: an nsenter before
+# that would mount in ours (seen on a loaded machine, with the overlay of
+# / then walked by the artifact copy).  Wait until its namespace differs.
+for i in $(seq 1 100); do
+	[ "$(readlink "/proc/$NS/ns/mnt" 2>/dev/null)" != \
+	    "$(readlink /proc/self/ns/mnt)" ] && break
+	sleep 0.1
+done
+[ "$(readlink "/proc/$NS/ns/mnt" 2>/dev/null)" != \
+    "$(readlink /proc/self/ns/mnt)" ] ||
+	fail "no mount namespace of its own after 10 s"
 
 # in_root CMD...: runs CMD in the copy, with a clean environment.
 in_root() {
@@ -95,6 +106,11 @@ deb_cleanup() {
 	set +e
 	[ -n "$apache_pid" ] && stop_pid "$apache_pid"
 	[ -n "$NS" ] && kill "$NS" 2>/dev/null && wait "$NS" 2>/dev/null
+	# Never walk or delete a copy of / still mounted here.
+	if mountpoint -q "$R" 2>/dev/null; then
+		umount -R -l "$R" || { echo "# cannot unmount $R: kept"; \
+		    trap - EXIT; exit 1; }
+	fi
 	(exit "$rc")
 	t_cleanup
 }
@@ -113,6 +129,7 @@ if ! nsenter -t "$NS" -m -- mount -t overlay overlay \
 	t_done
 	exit 0
 fi
+! mountpoint -q "$R" || fail "the copy of / is mounted outside its namespace"
 nsenter -t "$NS" -m -- mount -t proc proc "$R/proc"
 nsenter -t "$NS" -m -- mount --rbind /dev "$R/dev"
 # As in any chroot: maintainer scripts start and reload no service, and
