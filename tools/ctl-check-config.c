@@ -285,11 +285,16 @@ check_store(struct lint *l, const struct config *cfg)
 	buf_init(&errors, 4096);
 	if (config_endpoint(cfg, config_nendpoints(cfg) > 0 ?
 	    config_endpoint_name(cfg, 0) : "global-check", &ep, &errors) ==
-	    -1 || !store_is_nats(&ep)) {
+	    -1) {
 		buf_release(&errors);
 		return;
 	}
 	buf_release(&errors);
+	/* The default store (sqlite) was checked with the folders. */
+	if (!store_is_nats(&ep)) {
+		config_endpoint_release(&ep);
+		return;
+	}
 	switch (store_check(&ep, err, sizeof(err))) {
 	case 0:
 		printf("ok   store nats: stream '%s' as configured\n",
