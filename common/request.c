@@ -7,6 +7,7 @@
  * a handful of system calls.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ struct request_src {
 };
 
 static volatile sig_atomic_t	request_stopping;
+static pthread_t		request_main;	/* takes the stop signal */
 
 struct request_src *
 request_open(void)
@@ -68,11 +70,23 @@ request_stop(void)
 	request_stopping = 1;
 }
 
+/*
+ * The kernel hands a signal for the process to any thread that does not
+ * block it, and libraries start threads of their own (nats.c: reader,
+ * flusher, timers, reconnect).  Only the main thread's accept() must see
+ * EINTR, so another thread passes the signal on (pthread_kill is
+ * async-signal-safe).  Seen behind lighttpd with store = nats: handlers
+ * left in accept() after their server stopped them.
+ */
 static void
 on_stop_signal(int sig)
 {
-	(void)sig;
+	int	 saved = errno;
+
 	request_stop();
+	if (!pthread_equal(pthread_self(), request_main))
+		pthread_kill(request_main, sig);
+	errno = saved;
 }
 
 void
@@ -80,6 +94,7 @@ request_signals(void)
 {
 	struct sigaction	 sa;
 
+	request_main = pthread_self();
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	/* No SA_RESTART: a stop signal must interrupt a waiting accept. */

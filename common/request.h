@@ -88,7 +88,9 @@ void	request_stop(void);
 
 /*
  * For a program that serves until the web server stops it: SIGTERM,
- * SIGINT and SIGUSR1 call request_stop(), SIGPIPE is ignored.
+ * SIGINT and SIGUSR1 call request_stop(), SIGPIPE is ignored.  Call it
+ * from the thread that calls request_accept(): whichever thread the
+ * kernel picks, the signal is passed on to that one.
  */
 void	request_signals(void);
 

@@ -74,13 +74,6 @@ struct server {
 	long long		 now_ms;
 };
 
-static void
-on_stop(int sig)
-{
-	(void)sig;
-	request_stop();
-}
-
 static long long
 wall_ms(void)
 {
@@ -961,22 +954,6 @@ usage(const char *prog)
 	return 100;
 }
 
-static void
-setup_signals(void)
-{
-	struct sigaction	 sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a stop signal must interrupt a waiting accept. */
-	sa.sa_handler = on_stop;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-}
-
 int
 serve(const struct provider *p, int argc, char **argv)
 {
@@ -995,7 +972,7 @@ serve(const struct provider *p, int argc, char **argv)
 		return usage(argv[0]);
 	}
 	server_init(&s, p);
-	setup_signals();
+	request_signals();
 	if ((s.src = request_open()) == NULL)
 		fatalx("cannot initialise FastCGI");
 	if (request_is_cgi(s.src) && getenv("REQUEST_METHOD") == NULL) {

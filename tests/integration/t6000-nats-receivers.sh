@@ -180,6 +180,26 @@ out=$("$ctl" check-config "$T/nourl.conf" 2>&1) || rc=$?
 assert_eq 1 "$rc" "check-config: store = nats without nats_url fails"
 assert_match 'store = nats needs nats_url' "$out" "check-config: and says so"
 
+# --- stop signal --------------------------------------------------------
+# The kernel may hand SIGTERM to any thread, and nats.c runs several: a
+# signal sent to one of them (kill(2) on a thread id prefers that thread)
+# must still stop the handler waiting in accept().
+victim=
+for pid in $(server_pids lighttpd-fcgi); do
+	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = github.fcgi ] && victim=$pid
+done
+[ -n "$victim" ] || fail "no github.fcgi process to stop"
+tid=$(ls "/proc/$victim/task" | grep -vx "$victim" | head -n 1)
+[ -n "$tid" ] || fail "github.fcgi runs no NATS thread"
+kill -TERM "$tid"
+for i in $(seq 1 50); do
+	pid_alive "$victim" || break
+	sleep 0.1
+done
+pid_alive "$victim" &&
+	fail "SIGTERM taken by a NATS thread left the handler running"
+ok "SIGTERM taken by a NATS thread stops the handler"
+
 errs=$(cat "$T/lighttpd-fcgi/error.log" "$T/b-srv/lighttpd-fcgi/error.log")
 case $errs in
 *"forbidden system call"*) fail "a handler broke the sandbox" "$errs" ;;
