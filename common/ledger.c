@@ -449,6 +449,19 @@ ledger_open(const char *path, int flags, long timeout_ms, char *err,
 	/* A hook of our own replaces SQLite's automatic checkpoints. */
 	if (flags & LEDGER_DEFER)
 		sqlite3_wal_hook(l->db, on_wal_commit, l);
+	/*
+	 * Nor does the last connection to close checkpoint: in CGI mode every
+	 * request is a process, and its close would copy the log into the
+	 * database, sync both, delete the log, and the next request would
+	 * create it again and sync the directory: five syncs a request where
+	 * one is needed.  ledger_idle() checkpoints as in FastCGI mode.
+	 */
+	if ((flags & LEDGER_DEFER) && sqlite3_db_config(l->db,
+	    SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot keep the log at close: %s",
+		    sqlite3_errmsg(l->db));
+		goto fail;
+	}
 	return l;
 fail:
 	ledger_close(l);
