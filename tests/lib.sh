@@ -227,6 +227,15 @@ server_dir() {
 	fi
 }
 
+# test_config FILE: $T/log and $T/state made for the server, and FILE
+# begun with their [global] section, plain HTTP allowed (loopback
+# tests); the test appends its own lines and sections with cat >>.
+test_config() {
+	server_dir "$T/log" "$T/state"
+	printf '[global]\nlog_dir = %s\nstate_dir = %s\nrequire_https = no\n' \
+	    "$T/log" "$T/state" >"$1"
+}
+
 # free_port: prints a TCP port on 127.0.0.1 that nothing uses.  Ports
 # already handed out in this test are skipped, because the caller may ask
 # twice before either server has bound its port.

@@ -17,12 +17,8 @@ ZOOM_SECRET=zoom-secret-token-7d2e
 TWITCH_SECRET=twitch-eventsub-secret-4f1a
 MAILGUN_KEY=key-3ax6xnjp29jd6fds4gc373sgvjxteol0
 
-server_dir "$T/log" "$T/state"
-cat >"$T/webhooks.conf" <<CONF
-[global]
-log_dir = $T/log
-state_dir = $T/state
-require_https = no
+test_config "$T/webhooks.conf"
+cat >>"$T/webhooks.conf" <<CONF
 
 [meta]
 provider = meta

@@ -13,12 +13,8 @@ t_init metrics
 command -v promtool >/dev/null || fail "promtool missing: make deps-check"
 CTL=$BUILD_DIR/bin/webhookctl
 WORKER=$BUILD_DIR/bin/webhook-worker
-server_dir "$T/log" "$T/state"
-cat >"$T/webhooks.conf" <<CONF
-[global]
-log_dir = $T/log
-state_dir = $T/state
-require_https = no
+test_config "$T/webhooks.conf"
+cat >>"$T/webhooks.conf" <<CONF
 
 [github]
 provider = github

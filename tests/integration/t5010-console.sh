@@ -21,12 +21,8 @@ browser=1
 CTL=$BUILD_DIR/bin/webhookctl
 WORKER=$BUILD_DIR/bin/webhook-worker
 CONSOLE=$CGI_DIR/console.fcgi
-server_dir "$T/log" "$T/state"
-cat >"$T/webhooks.conf" <<CONF
-[global]
-log_dir = $T/log
-state_dir = $T/state
-require_https = no
+test_config "$T/webhooks.conf"
+cat >>"$T/webhooks.conf" <<CONF
 
 [github]
 provider = github

@@ -23,12 +23,8 @@ OTHER_PUB=$(openssl pkey -pubin -in "$KEYS/discord-other.pub" \
 SENDGRID_PUB=$(openssl pkey -pubin -in "$KEYS/sendgrid-test.pub" \
     -outform DER | base64 -w0)
 
-server_dir "$T/log" "$T/state"
-cat >"$T/webhooks.conf" <<CONF
-[global]
-log_dir = $T/log
-state_dir = $T/state
-require_https = no
+test_config "$T/webhooks.conf"
+cat >>"$T/webhooks.conf" <<CONF
 
 [discord]
 provider = discord

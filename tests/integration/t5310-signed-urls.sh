@@ -20,12 +20,8 @@ SQ_KEY=Ibxx_5AKakO-3qeNVR61Dw
 TR_SECRET=trello-app-secret-for-tests
 HS_SECRET=yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy
 TW_TOKEN=12345
-server_dir "$T/log" "$T/state"
-cat >"$T/webhooks.conf" <<CONF
-[global]
-log_dir = $T/log
-state_dir = $T/state
-require_https = no
+test_config "$T/webhooks.conf"
+cat >>"$T/webhooks.conf" <<CONF
 
 [square]
 provider = square
