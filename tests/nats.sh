@@ -6,6 +6,7 @@
 # PID.  Ports come from free_port.
 #
 #	nats_cluster 3		# writes configs, starts, waits for a leader
+#	nats_cluster 1		# one plain server (no cluster block)
 #	nats_kill 2		# kill -9 of node 2
 #	nats_start 2		# the same node again, same store_dir
 #	nats_wait_ready		# every running node sees a meta leader
@@ -42,6 +43,9 @@ listen: 127.0.0.1:$c
 http: 127.0.0.1:$m
 jetstream { store_dir: "$T/nats-$i/store" }
 ${NATS_EXTRA:-}
+CONF
+		# One node is a plain server: a cluster of one never forms.
+		[ "$n" -eq 1 ] || cat >>"$T/nats-$i/nats.conf" <<CONF
 cluster {
 	name: webhooks-test
 	listen: 127.0.0.1:$r
@@ -90,9 +94,16 @@ nats_wait_ready() {
 		pending=
 		for i in $(seq 1 "$NATS_N"); do
 			[ -e "$T/.servers/nats-$i.pids" ] || continue
-			leader=$(nats_monitor "$i" /jsz |
-			    jq -r '.meta_cluster.leader // empty' 2>/dev/null) ||
-				true
+			if [ "$NATS_N" -eq 1 ]; then
+				# No meta group without a cluster.
+				leader=$(nats_monitor "$i" /healthz |
+				    jq -r 'select(.status == "ok") | .status' \
+				    2>/dev/null) || true
+			else
+				leader=$(nats_monitor "$i" /jsz | jq -r \
+				    '.meta_cluster.leader // empty' 2>/dev/null) ||
+					true
+			fi
 			[ -n "$leader" ] || pending="$pending $i"
 		done
 		[ -z "$pending" ] && return 0

@@ -6,8 +6,11 @@
  * Counters come from the shared counter files (common/counters.c) of
  * every state_dir in the configuration, added up per endpoint; gauges
  * come from the ledgers, opened read-only with a short timeout: a busy
- * or broken ledger is answered 503, never waited for.  Labels are the
- * endpoint and fixed words only, never an id, a header or a secret.
+ * or broken ledger is answered 503, never waited for.  With store = nats
+ * the queue is the cluster's: its gauges come from the stream and the
+ * consumer (webhook_stream_deliveries), for every endpoint and host at
+ * once.  Labels are the endpoint and fixed words only, never an id, a
+ * header or a secret.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -26,6 +29,7 @@
 #include "request.h"
 #include "respond.h"
 #include "sandbox.h"
+#include "store.h"
 
 #ifndef VERSION
 #define VERSION "0.1"
@@ -56,6 +60,8 @@ struct scrape {
 	size_t		 n;
 	long long	 now_ms;
 	struct buf	*out;
+	int		 nats;			/* store = nats: stream[] */
+	long long	 stream[NSTATES];
 };
 
 static struct series *
@@ -173,6 +179,38 @@ read_all(struct scrape *sc, const struct config *cfg, struct buf *why)
 			rc = read_dir(sc, dirs[j], why);
 		free(own[j]);
 	}
+	return rc;
+}
+
+static int
+take_stream_count(void *arg, const struct ledger_count *c)
+{
+	struct scrape	*sc = arg;
+	size_t		 i;
+
+	for (i = 0; i < NSTATES; i++)
+		if (strcmp(states[i], c->state) == 0)
+			sc->stream[i] += c->count;
+	return 0;
+}
+
+/* store = nats: the shared queue's counts, from the stream's server. */
+static int
+read_stream(struct scrape *sc, const struct endpoint *g, struct buf *why)
+{
+	struct store	*st = NULL;
+	char		 err[512];
+	int		 rc;
+
+	sc->nats = 1;
+	if (store_open_ctl(g, &st, err, sizeof(err)) != 1) {
+		buf_adds(why, err);
+		return -1;
+	}
+	rc = store_stats(st, take_stream_count, sc, err, sizeof(err));
+	store_close(st);
+	if (rc == -1)
+		buf_adds(why, err);
 	return rc;
 }
 
@@ -300,6 +338,21 @@ put_ledger(struct scrape *sc)
 }
 
 static void
+put_stream(struct scrape *sc)
+{
+	size_t	 k;
+
+	if (!sc->nats)
+		return;
+	family(sc->out, "webhook_stream_deliveries", "gauge",
+	    "Deliveries in the shared NATS stream, every endpoint and host,"
+	    " by state.");
+	for (k = 0; k < NSTATES; k++)
+		buf_printf(sc->out, "webhook_stream_deliveries{state=\"%s\"}"
+		    " %lld\n", states[k], sc->stream[k]);
+}
+
+static void
 put_worker(struct scrape *sc)
 {
 	struct buf	*out = sc->out;
@@ -403,13 +456,16 @@ handle(struct request_src *src, const struct request *req, struct buf *out,
 	if ((cfg = config_load(path, &why)) != NULL &&
 	    config_endpoint(cfg, "global", &g, &why) == 0) {
 		https = !g.require_https || req->https;
-		config_endpoint_release(&g);
 		if (!https) {
+			config_endpoint_release(&g);
 			answer(src, scratch, 403, NULL, "plain HTTP refused:"
 			    " require_https is set\n");
 			goto out;
 		}
 		rc = read_all(&sc, cfg, &why);
+		if (rc == 0 && store_is_nats(&g))
+			rc = read_stream(&sc, &g, &why);
+		config_endpoint_release(&g);
 	}
 	if (rc == -1) {
 		log_warnx("cannot scrape: %s", why.data != NULL ? why.data :
@@ -420,6 +476,7 @@ handle(struct request_src *src, const struct request *req, struct buf *out,
 	}
 	put_answers(&sc);
 	put_ledger(&sc);
+	put_stream(&sc);
 	put_worker(&sc);
 	put_build(out);
 	respond_send(src, scratch, 200, "text/plain; version=0.0.4;"
@@ -428,6 +485,29 @@ handle(struct request_src *src, const struct request *req, struct buf *out,
 out:
 	config_free(cfg);
 	buf_release(&why);
+}
+
+/* Whether the configuration the web server named uses store = nats. */
+static int
+config_wants_nats(const char *path)
+{
+	struct config	*cfg;
+	struct endpoint	 g;
+	struct buf	 why;
+	int		 nats = 0;
+
+	if (path == NULL || path[0] == '\0')
+		path = DEF_CONFIG_PATH;
+	buf_init(&why, 1024);
+	memset(&g, 0, sizeof(g));
+	if ((cfg = config_load(path, &why)) != NULL &&
+	    config_endpoint(cfg, "global", &g, &why) == 0) {
+		nats = store_is_nats(&g);
+		config_endpoint_release(&g);
+	}
+	config_free(cfg);
+	buf_release(&why);
+	return nats;
 }
 
 int
@@ -456,7 +536,11 @@ main(int argc, char *argv[])
 	 * A scrape only reads files and answers, which the receivers'
 	 * filter allows: no exec, no new socket.  The time zone and
 	 * SQLite load what they need on first use, before it matters.
+	 * With store = nats it also asks the cluster, over the sockets and
+	 * threads the filter then allows, as in the receivers.
 	 */
+	if (config_wants_nats(getenv("WEBHOOK_CONFIG")))
+		sandbox_allow_network();
 	tzset();
 	if (sandbox_enter() == -1)
 		log_warn("cannot enter the sandbox");
