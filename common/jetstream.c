@@ -89,8 +89,12 @@ static void
 nats_reason(char *err, size_t errlen, const char *what, natsStatus s,
     jsErrCode jerr)
 {
-	const char	*last = nats_GetLastError(NULL);
+	const char	*last = nats_GetLastError(NULL), *p;
 
+	/* nats.c prefixes where it was: "(conn.c:1905): ". */
+	if (last != NULL && last[0] == '(' && (p = strstr(last, "): ")) !=
+	    NULL)
+		last = p + 3;
 	if (jerr != 0)
 		snprintf(err, errlen, "%s: %s (JetStream error %d)", what,
 		    last != NULL && last[0] != '\0' ? last :
@@ -315,7 +319,28 @@ jetstream_open(const struct jetstream_conf *c, char *err, size_t errlen)
 	}
 	if (make_options(o, c, j, err, errlen) == -1)
 		goto fail;
+	/*
+	 * One pass over the servers first, in this thread, so that a wrong
+	 * password, CA or certificate is reported as such: retried in the
+	 * background, nats.c gives up after the same authorization error
+	 * twice and a request then only says "Connection Closed" (and a
+	 * TLS failure "No server available").  Servers that do not answer
+	 * are retried in the background, as before.
+	 */
+	natsOptions_SetRetryOnFailedConnect(o, false, NULL, NULL);
 	s = natsConnection_Connect(&j->nc, o);
+	if (s == NATS_CONNECTION_AUTH_FAILED || s == NATS_SSL_ERROR ||
+	    s == NATS_SECURE_CONNECTION_WANTED ||
+	    s == NATS_SECURE_CONNECTION_REQUIRED || s == NATS_NOT_PERMITTED) {
+		nats_reason(err, errlen, "cannot connect to nats_url", s, 0);
+		goto fail;
+	}
+	if (s == NATS_OK)
+		log_info("nats: connected");
+	else {
+		natsOptions_SetRetryOnFailedConnect(o, true, on_connected, j);
+		s = natsConnection_Connect(&j->nc, o);
+	}
 	if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
 		nats_reason(err, errlen, "cannot connect to nats_url", s, 0);
 		goto fail;
@@ -353,6 +378,27 @@ jetstream_close(struct jetstream *j)
 	jsCtx_Destroy(j->js);
 	natsConnection_Destroy(j->nc);
 	free(j);
+}
+
+void
+jetstream_explain(struct jetstream *j, char *err, size_t errlen)
+{
+	const char	*last = NULL;
+	size_t		 len = strlen(err);
+	natsStatus	 s;
+
+	if (j == NULL || j->nc == NULL ||
+	    natsConnection_Status(j->nc) == NATS_CONN_STATUS_CONNECTED)
+		return;
+	s = natsConnection_GetLastError(j->nc, &last);
+	if (s == NATS_OK)
+		return;
+	if (last == NULL || last[0] == '\0')
+		last = natsStatus_GetText(s);
+	/* Once is enough: nats_reason() may have found it already. */
+	if (strstr(err, last) == NULL)
+		snprintf(err + len, errlen - len, "%sconnection: %s",
+		    len > 0 ? "; " : "", last);
 }
 
 /* The configuration the deliveries' stream (dead: 0) is made with. */

@@ -69,6 +69,15 @@ enum jetstream_check {
 enum jetstream_check jetstream_check(struct jetstream *, int create,
 		    char *err, size_t errlen);
 
+/*
+ * When the connection is down, appends to err what the servers last
+ * said about it ("Authorization Violation", a TLS handshake error):
+ * nats.c connects in the background, so a request made meanwhile only
+ * fails with "Connection Closed" or a timeout.  Nothing when connected.
+ */
+void		 jetstream_explain(struct jetstream *, char *err,
+		    size_t errlen);
+
 enum jetstream_result {
 	JETSTREAM_QUEUED,
 	JETSTREAM_DUPLICATE,

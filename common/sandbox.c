@@ -124,11 +124,15 @@ static const char *const allowed_asan[] = {
  * sockets only of the Internet families (no raw or netlink sockets),
  * clone only for threads (never a new process).  The filter is applied
  * to every thread of the process (TSYNC), the client's included.
+ * getdents64: a connection refused at startup (a wrong password or CA)
+ * is opened again per request, and with TLS natsOptions_SetSecure()
+ * lists OpenSSL's default CA folder (SSL_CTX_set_default_verify_paths).
  */
 static const char *const allowed_net[] = {
 	"connect", "sendto", "recvfrom", "sendmsg", "recvmsg", "getsockopt",
 	"set_robust_list", "rseq", "sched_getaffinity", "uname",
 	"epoll_create1", "epoll_ctl", "epoll_wait", "pipe", "pipe2",
+	"getdents64",
 };
 static int	 network;
 

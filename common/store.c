@@ -117,6 +117,7 @@ store_check(const struct endpoint *ep, char *err, size_t errlen)
 		rc = 1;
 		break;
 	default:
+		jetstream_explain(js, err, errlen);
 		rc = -1;
 		break;
 	}
@@ -149,6 +150,7 @@ store_insert(struct store *st, const struct ledger_new *n, long long *rowid,
 		case JETSTREAM_DUPLICATE:
 			return LEDGER_DUPLICATE;
 		case JETSTREAM_FAILED:
+			jetstream_explain(st->js, err, errlen);
 			return LEDGER_ERROR;
 		}
 		return LEDGER_ERROR;
@@ -215,8 +217,10 @@ store_open_worker(const struct endpoint *g, long long lease_ms, char *err,
 		/* A cluster not up yet is retried by store_claim(). */
 		st->slots = (int)g->workers;
 		if (jetstream_consume(st->js, lease_ms, st->slots, err,
-		    errlen) == -1)
+		    errlen) == -1) {
+			jetstream_explain(st->js, err, errlen);
 			log_warnx("%s; retrying", err);
+		}
 		return st;
 	}
 	if ((size_t)snprintf(st->path, sizeof(st->path), "%s/webhooks.db",
@@ -250,13 +254,18 @@ int
 store_claim(struct store *st, long long now_ms, long long lease_ms,
     const char *owner, struct ledger_job *job, char *err, size_t errlen)
 {
+	int	 rc;
+
 	if (st->js == NULL)
 		return ledger_claim(st->ledger, now_ms, lease_ms, owner, job,
 		    err, errlen);
 	if (jetstream_consume(st->js, st->lease_ms, st->slots, err,
-	    errlen) == -1)
+	    errlen) == -1 || (rc = jetstream_claim(st->js, STORE_FETCH_MS,
+	    job, err, errlen)) == -1) {
+		jetstream_explain(st->js, err, errlen);
 		return -1;
-	return jetstream_claim(st->js, STORE_FETCH_MS, job, err, errlen);
+	}
+	return rc;
 }
 
 int

@@ -139,3 +139,20 @@ nats_stream_leader() {
 	done
 	return 1
 }
+
+# nats_post URL ID [TRIES]: posts a signed GitHub delivery ID (its body
+# in $T/b.ID) to URL, up to TRIES times (default 1) 0.5 s apart until one
+# is a 200; prints the last status.  Needs contract.sh.  The first
+# delivery also makes the stream, a moment's work on a new cluster.
+nats_post() {
+	local url=$1 id=$2 i code
+
+	make_body github "$id" "$T/b.$id"
+	sign github "$T/b.$id" "$(secret_of github)" "$id"
+	for i in $(seq 1 "${3:-1}"); do
+		code=$(post "$url" "$T/b.$id" "${H[@]}")
+		[ "$code" = 200 ] && break
+		[ "$i" = "${3:-1}" ] || sleep 0.5
+	done
+	echo "$code"
+}
