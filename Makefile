@@ -48,7 +48,8 @@ CGI       = $(HANDLERS:%=$(BUILD)/cgi-bin/%.fcgi)
 UNIT_BINS = $(UNITS:%=$(BUILD)/tests/test-%)
 HELPERS   = $(BUILD)/helpers/fcgi-echo $(BUILD)/helpers/fcgi-client \
 	$(BUILD)/helpers/hmac-sign $(BUILD)/helpers/sandbox-probe \
-	$(BUILD)/helpers/sign-many $(BUILD)/helpers/bench-counters
+	$(BUILD)/helpers/sign-many $(BUILD)/helpers/bench-counters \
+	$(BUILD)/helpers/ledger-fill
 
 STORE ?= sqlite
 
@@ -126,7 +127,7 @@ $(BUILD)/helpers/%: tests/helpers/%.c
 # These two link the library: one enters the handlers' sandbox, the
 # other times the counters.
 $(BUILD)/helpers/sandbox-probe $(BUILD)/helpers/bench-counters \
-    $(BUILD)/helpers/nats-fill: \
+    $(BUILD)/helpers/nats-fill $(BUILD)/helpers/ledger-fill: \
     $(BUILD)/helpers/%: tests/helpers/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)

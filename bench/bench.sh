@@ -12,7 +12,10 @@
 # BENCH_ONLY (a space-separated subset of target names),
 # BENCH_STEADY_RATE (the paced targets' rate in req/s, 2000),
 # BENCH_IDS (new signed deliveries made per run, 60000 per second),
-# BENCH_RESULTS (where the report goes; bench/RESULTS.md).
+# BENCH_RESULTS (where the report goes; bench/RESULTS.md),
+# BENCH_LEDGER_10M=1 (also the targets on a ledger of 10 M rows: about
+# 17 GB generated once into build/bench-cache/, then a few minutes per
+# run), BENCH_MEMLIMIT (the memory limit of the -memlimit targets, 256M).
 
 . "$(dirname "$0")/../tests/lib.sh"
 . "$ROOT/bench/peer.sh"
@@ -26,6 +29,8 @@ PROCS=${BENCH_PROCS:-4}
 STEADY_RATE=${BENCH_STEADY_RATE:-2000}
 RESULTS=${BENCH_RESULTS:-$ROOT/bench/RESULTS.md}
 IDS=${BENCH_IDS:-$((SECONDS_PER_RUN * 60000))}
+MEMLIMIT=${BENCH_MEMLIMIT:-256M}
+CACHE=$ROOT/build/bench-cache
 CGI=$ROOT/build/cgi-bin
 PAYLOADS=$ROOT/bench/payloads
 
@@ -39,6 +44,10 @@ github-nats-r3|github 7.3 KiB push, store = nats, R3 stream (3-node cluster)
 stripe-relaxed|stripe 3.1 KiB event, relaxed
 stripe-durable|stripe 3.1 KiB event, durable (default)
 github-mixed|github, 20 % duplicates + 20 % bad signatures, durable
+github-durable-ledger1m|github 7.3 KiB push, durable, ledger of 1 M past deliveries, warm
+github-durable-ledger1m-memlimit|github 7.3 KiB push, durable, ledger of 1 M, memory limited to MEMLIMIT
+github-durable-ledger10m|github 7.3 KiB push, durable, ledger of 10 M past deliveries, warm
+github-durable-ledger10m-memlimit|github 7.3 KiB push, durable, ledger of 10 M, memory limited to MEMLIMIT
 github-relaxed-steady|github 7.3 KiB push, relaxed, paced to STEADY req/s
 github-durable-steady|github 7.3 KiB push, durable, paced to STEADY req/s
 floor-1m|floor: fcgi-echo, 1 MiB
@@ -52,7 +61,12 @@ github-cgi-static|github as CGI, libraries linked statically (STATIC_LIBS=1)
 "
 
 selected() {
-	[ -z "${BENCH_ONLY:-}" ] && return 0
+	if [ -z "${BENCH_ONLY:-}" ]; then
+		case $1 in
+		*ledger10m*) [ "${BENCH_LEDGER_10M:-0}" = 1 ]; return ;;
+		esac
+		return 0
+	fi
 	case " $BENCH_ONLY " in *" $1 "*) return 0 ;; esac
 	return 1
 }
@@ -142,6 +156,144 @@ EOF
 	PEER_PORT=$(free_port)
 	if selected github-nats-r1 || selected github-nats-r3; then
 		nats_setup
+	fi
+	if selected github-durable-ledger1m ||
+	    selected github-durable-ledger1m-memlimit; then
+		ledger_host 1m 1000000
+	fi
+	if selected github-durable-ledger10m ||
+	    selected github-durable-ledger10m-memlimit; then
+		ledger_host 10m 10000000
+	fi
+}
+
+# --- ledgers of millions ----------------------------------------------
+
+# ledger_cache ROWS: prints the path of a ledger pre-filled with ROWS
+# past deliveries (tests/helpers/ledger-fill: a month of them, bodies
+# pruned after 7 days as retention does), made once and kept in
+# build/bench-cache/ under the layout and generator versions.  Most
+# rows belong to the endpoint "github", the one the bench posts to.
+# A run adds rows: those past the generated ones are deleted first.
+ledger_cache() {
+	local rows=$1 db
+
+	db=$CACHE/ledger-$("$HELPERS/ledger-fill" -v)-$rows.db
+	if [ ! -e "$db" ]; then
+		mkdir -p "$CACHE"
+		rm -f "$db.tmp"
+		echo "generating $db ($rows rows)" >&2
+		"$HELPERS/ledger-fill" -n "$rows" \
+		    -b "$PAYLOADS/stripe-event.json" "$db.tmp" \
+		    github github stripe-events >&2 ||
+			fail "ledger-fill failed"
+		mv "$db.tmp" "$db"
+	fi
+	sqlite3 -cmd '.timeout 10000' "$db" \
+	    "DELETE FROM deliveries WHERE id > $rows" >&2 ||
+		fail "cannot reset $db"
+	echo "$db"
+}
+
+# ledger_host TAG ROWS: a lighttpd "host" of its own (state_dir is a
+# [global] key) whose ledger is the cached one of ROWS rows, linked in
+# (the file is gigabytes), serving endpoint "github".
+ledger_host() {
+	local tag=$1 rows=$2 dir=$T/ledger-$1 db port
+
+	db=$(ledger_cache "$rows")
+	server_dir "$dir" "$dir/log" "$dir/state"
+	ln "$db" "$dir/state/webhooks.db"
+	[ "$(id -u)" != 0 ] ||
+		chown "$(server_user):$(server_group)" "$dir/state/webhooks.db"
+	sed -n '/^\[github-relaxed\]/q; p' "$T/webhooks.conf" |
+	    sed "s|^log_dir = .*|log_dir = $dir/log|;
+		 s|^state_dir = .*|state_dir = $dir/state|" >"$dir/webhooks.conf"
+	printf '[github]\nprovider = github\n' >>"$dir/webhooks.conf"
+	chmod 644 "$dir/webhooks.conf"
+	mkdir -p "$dir/srv/.servers"
+	port=$(free_port)
+	eval "LEDGER_${tag}_PORT=$port"
+	eval "LEDGER_${tag}_BYTES=$(stat -c %s "$db")"
+	eval "LEDGER_${tag}_ROWS=$rows"
+	T=$dir/srv WEBHOOK_CONFIG=$dir/webhooks.conf MAX_PROCS=$PROCS \
+	    ENDPOINTS="github:$CGI/github.fcgi" \
+	    start_server lighttpd-fcgi "$port"
+	mv "$dir/srv/.servers/lighttpd-fcgi.pids" \
+	    "$T/.servers/ledger-$tag-host.pids"
+}
+
+# The memory limit: a cgroup of our own (v1's memory controller, else
+# v2), holding the web server and its handlers for the run.  Pages
+# already cached stay charged to whoever read them, so the ledger's
+# are dropped from the page cache first (that file only).
+CG=
+cg_make() {
+	local v1=/sys/fs/cgroup/memory v2=/sys/fs/cgroup
+
+	[ -z "$CG" ] || return 0
+	if [ -w "$v1/cgroup.procs" ] && mkdir "$v1/webhook-bench-$$"; then
+		CG=$v1/webhook-bench-$$ CG_ROOT=$v1
+		echo "$MEMLIMIT" >"$CG/memory.limit_in_bytes"
+	elif [ -e "$v2/cgroup.controllers" ] &&
+	    grep -qw memory "$v2/cgroup.subtree_control" &&
+	    mkdir "$v2/webhook-bench-$$"; then
+		CG=$v2/webhook-bench-$$ CG_ROOT=$v2
+		echo "$MEMLIMIT" >"$CG/memory.max"
+	else
+		fail "no writable cgroup memory controller for the -memlimit targets"
+	fi
+}
+
+# cg_remove: the EXIT trap's first half; keeps the exit status.
+cg_remove() {
+	local rc=$?
+
+	if [ -n "$CG" ]; then
+		cg_leave
+		rmdir "$CG" 2>/dev/null
+	fi
+	return "$rc"
+}
+
+cg_enter() {
+	local pid
+
+	cg_make
+	for pid in "$@"; do
+		echo "$pid" >"$CG/cgroup.procs" 2>/dev/null
+	done
+}
+
+cg_leave() {
+	local pid
+
+	[ -n "$CG" ] || return 0
+	for pid in $(cat "$CG/cgroup.procs"); do
+		echo "$pid" >"$CG_ROOT/cgroup.procs" 2>/dev/null
+	done
+}
+
+# ledger_run OUT TAG MEMLIMIT: one run on the ledger host TAG, warm (the
+# whole ledger read into the page cache first) or memory-limited.
+ledger_run() {
+	local out=$1 db=$T/ledger-$2/state/webhooks.db port
+
+	eval "port=\$LEDGER_${2}_PORT"
+	if [ "$3" = 1 ]; then
+		dd of="$db" oflag=nocache conv=notrunc,fdatasync count=0 \
+		    status=none
+		cg_enter $(server_pids "ledger-$2-host")
+	else
+		cat "$db" >/dev/null
+	fi
+	github_run "$out" "http://127.0.0.1:$port/hooks/github" \
+	    "$T/in/push.json" "$prefix"
+	if [ "$3" = 1 ]; then
+		[ ! -e "$CG/memory.max_usage_in_bytes" ] ||
+			echo "  memory: peak $(($(cat "$CG/memory.max_usage_in_bytes") / 1048576)) MiB," \
+			    "limit hits $(cat "$CG/memory.failcnt")" >&2
+		cg_leave
 	fi
 }
 
@@ -272,6 +424,11 @@ run_target() {
 	github-nats-r3)
 		github_run "$out" "http://127.0.0.1:$NATS_R3_PORT/hooks/$name" \
 		    "$T/in/push.json" "$prefix" ;;
+	github-durable-ledger*-memlimit)
+		ts=${name%-memlimit}
+		ledger_run "$out" "${ts#github-durable-ledger}" 1 ;;
+	github-durable-ledger*)
+		ledger_run "$out" "${name#github-durable-ledger}" 0 ;;
 	esac
 	# The 1 MiB runs write gigabytes: drop their rows between runs,
 	# once the requests wrk left in flight are done (a delete holding
@@ -306,6 +463,7 @@ ratio() {
 # floor_of NAME: the target NAME is compared with.
 floor_of() {
 	case $1 in
+	*ledger*) echo floor ;;
 	*-cgi | *-cgi-static) echo floor-cgi ;;
 	*1m*) echo floor-1m ;;
 	*) echo floor ;;
@@ -360,7 +518,7 @@ mixed_duplicates() {
 
 # check_logs: what the handlers' logs say must match what wrk saw.
 check_logs() {
-	local name failed dup rejected late problems=0
+	local name failed dup rejected late problems=0 tag n
 
 	for name in github-relaxed github-durable github-nats-r1 \
 	    github-nats-r3 stripe-relaxed \
@@ -397,7 +555,33 @@ check_logs() {
 			problems=1
 		fi
 	done
+	for tag in 1m 10m; do
+		[ -d "$T/ledger-$tag/log" ] || continue
+		n=$(cat "$T/ledger-$tag/log/github".log* 2>/dev/null |
+		    grep -c '"verdict":"\(failed\|duplicate\|rejected\)"' || true)
+		if [ "$n" != 0 ]; then
+			echo "FAIL: ledger of $tag rows: $n deliveries failed," \
+			    "rejected or duplicate" >&2
+			problems=1
+		fi
+	done
 	return "$problems"
+}
+
+# ledger_sizes: one line on the pre-filled ledgers' size.
+ledger_sizes() {
+	local tag rows bytes line=
+
+	for tag in 1m 10m; do
+		eval "rows=\${LEDGER_${tag}_ROWS:-}"
+		eval "bytes=\${LEDGER_${tag}_BYTES:-}"
+		[ -n "$rows" ] || continue
+		line="$line${line:+; }$tag rows: $(awk -v b="$bytes" -v r="$rows" \
+		    'BEGIN { printf "%.2f GB, %.2f GB per million deliveries",
+		    b / 1e9, b / 1e9 / (r / 1e6) }')"
+	done
+	[ -z "$line" ] ||
+		echo "Pre-filled ledgers (a month of deliveries, bodies kept 7 days, as made by tests/helpers/ledger-fill): $line."
 }
 
 # --- the run ----------------------------------------------------------
@@ -425,8 +609,10 @@ table() {
 		bad=$(total "$name" 4)
 		floor=$(median "$(floor_of "$name")" 1)
 		what=${what/STEADY/$STEADY_RATE}
+		what=${what/MEMLIMIT/$MEMLIMIT}
 		case $name in
-		floor* | peer* | *-cgi | *-cgi-static | *-nats-*) rss=- ;;
+		floor* | peer* | *-cgi | *-cgi-static | *-nats-* | *ledger*)
+			rss=- ;;
 		*) rss=$(peak_rss "$name" | awk '{ printf "%.1f (%.1f) MiB",
 		    $1 / 1024, $2 / 1024 }') ;;
 		esac
@@ -445,6 +631,7 @@ main() {
 	local round line name worker= wnats=
 
 	t_init bench
+	trap 'cg_remove; t_cleanup' EXIT
 	setup
 	for round in $(seq 1 "$ROUNDS"); do
 		echo "round $round of $ROUNDS" >&2
@@ -508,6 +695,10 @@ EOF
 			echo "Worker, store = nats (R3, 3-node cluster):" \
 			    "$(awk '$1 == "nats_worker_throughput_per_s" { print $2 }' <<<"$wnats") deliveries/s through /bin/true" \
 			    "($(awk '$1 == "worker_n" { print $2 }' <<<"$wnats") deliveries, workers = $(awk '$1 == "worker_jobs" { print $2 }' <<<"$wnats"); one synchronous Ack per delivery)."
+		fi
+		if [ -n "${LEDGER_1m_ROWS:-}${LEDGER_10m_ROWS:-}" ]; then
+			echo
+			ledger_sizes
 		fi
 		# What metrics.fcgi's counters add to every request.
 		echo

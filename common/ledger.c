@@ -548,13 +548,14 @@ ledger_close(struct ledger *l)
 	free(l);
 }
 
-enum ledger_result
-ledger_insert(struct ledger *l, const struct ledger_new *d, long long *rowid,
-    char *err, size_t errlen)
+/*
+ * Binds a delivery's fields but its body to ?1-?6, ?8 and ?9: endpoint,
+ * delivery_id, provider, event, received_at, headers, (body),
+ * body_sha256, signed_sha256.
+ */
+static void
+bind_new(sqlite3_stmt *st, const struct ledger_new *d)
 {
-	sqlite3_stmt	*st = l->insert;
-	int		 rc;
-
 	sqlite3_bind_text(st, 1, d->endpoint, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, d->delivery_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, d->provider, -1, SQLITE_STATIC);
@@ -562,11 +563,21 @@ ledger_insert(struct ledger *l, const struct ledger_new *d, long long *rowid,
 	sqlite3_bind_int64(st, 5, d->received_at);
 	sqlite3_bind_text(st, 6, d->headers, (int)d->headers_len,
 	    SQLITE_STATIC);
-	sqlite3_bind_blob(st, 7, d->body_len > 0 ? d->body : "",
-	    (int)d->body_len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, d->body_sha256, -1, SQLITE_STATIC);
 	if (d->signed_sha256 != NULL)
 		sqlite3_bind_text(st, 9, d->signed_sha256, -1, SQLITE_STATIC);
+}
+
+enum ledger_result
+ledger_insert(struct ledger *l, const struct ledger_new *d, long long *rowid,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = l->insert;
+	int		 rc;
+
+	bind_new(st, d);
+	sqlite3_bind_blob(st, 7, d->body_len > 0 ? d->body : "",
+	    (int)d->body_len, SQLITE_STATIC);
 	if (writer_lock(l, F_WRLCK) == -1) {
 		snprintf(err, errlen, "cannot lock the ledger: %s",
 		    strerror(errno));
@@ -1211,4 +1222,162 @@ ledger_earlier(struct ledger *l, const struct ledger_new *d, int *same_id,
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return ret;
+}
+
+int
+ledger_layout(void)
+{
+	return SCHEMA_VERSION;
+}
+
+/* ledger_fill: the indexes and triggers of deliveries, dropped meanwhile. */
+struct fill_saved {
+	char	**sql;
+	size_t	  n;
+};
+
+static void
+fill_saved_free(struct fill_saved *sv)
+{
+	size_t	 i;
+
+	for (i = 0; i < sv->n; i++)
+		free(sv->sql[i]);
+	free(sv->sql);
+}
+
+/*
+ * Saves the CREATE statements of deliveries' own indexes and triggers
+ * (not the UNIQUE constraint's, which is part of the table) and drops
+ * them.
+ */
+static int
+fill_drop(struct ledger *l, struct fill_saved *sv, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st;
+	char		 drop[160], **p;
+	const char	*type, *name;
+	int		 rc;
+
+	memset(sv, 0, sizeof(*sv));
+	if (prepare(l, "SELECT type, name, sql FROM sqlite_master"
+	    " WHERE tbl_name = 'deliveries' AND type IN ('index', 'trigger')"
+	    " AND sql IS NOT NULL", &st, err, errlen) == -1)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		type = (const char *)sqlite3_column_text(st, 0);
+		name = (const char *)sqlite3_column_text(st, 1);
+		if ((p = reallocarray(sv->sql, sv->n + 1,
+		    sizeof(*p))) == NULL ||
+		    (p[sv->n] = strdup((const char *)
+		    sqlite3_column_text(st, 2))) == NULL) {
+			if (p != NULL)
+				sv->sql = p;
+			snprintf(err, errlen, "out of memory");
+			sqlite3_finalize(st);
+			return -1;
+		}
+		sv->sql = p;
+		sv->n++;
+		snprintf(drop, sizeof(drop), "DROP %s \"%s\"",
+		    strcmp(type, "index") == 0 ? "INDEX" : "TRIGGER", name);
+		sqlite3_reset(st);
+		if (exec(l, drop, err, errlen) == -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s", sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* Steps the fill's insert of one row; 0 or -1. */
+static int
+fill_row(struct ledger *l, sqlite3_stmt *st, const struct ledger_old *o,
+    char *err, size_t errlen)
+{
+	const struct ledger_new	*d = &o->d;
+	int			 rc;
+
+	bind_new(st, d);
+	if (d->body != NULL)
+		sqlite3_bind_blob(st, 7, d->body, (int)d->body_len,
+		    SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, o->state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, o->attempts);
+	sqlite3_bind_int(st, 12, o->last_exit);
+	if (o->last_error != NULL)
+		sqlite3_bind_text(st, 13, o->last_error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 14, o->finished_at);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "ledger fill failed: %s",
+		    sqlite3_errmsg(l->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* Rows per transaction while filling. */
+#define FILL_BATCH	100000
+
+long long
+ledger_fill(struct ledger *l, int (*next)(void *, struct ledger_old *),
+    void *arg, char *err, size_t errlen)
+{
+	struct fill_saved	 sv;
+	struct ledger_old	 o;
+	sqlite3_stmt		*st = NULL;
+	long long		 n = 0;
+	size_t			 i;
+	int			 rc = 0;
+
+	memset(&sv, 0, sizeof(sv));
+	if (exec(l, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+	    " PRAGMA cache_size=-262144", err, errlen) == -1 ||
+	    fill_drop(l, &sv, err, errlen) == -1 ||
+	    prepare(l, "INSERT INTO deliveries (endpoint, delivery_id,"
+	    " provider, event, received_at, next_attempt_at, headers, body,"
+	    " body_sha256, signed_sha256, state, attempts, last_exit,"
+	    " last_error, finished_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7,"
+	    " ?8, ?9, ?10, ?11, ?12, ?13, ?14)", &st, err, errlen) == -1 ||
+	    exec(l, "BEGIN", err, errlen) == -1)
+		goto fail;
+	for (;;) {
+		memset(&o, 0, sizeof(o));
+		if ((rc = next(arg, &o)) <= 0)
+			break;
+		if (fill_row(l, st, &o, err, errlen) == -1)
+			goto fail;
+		if (++n % FILL_BATCH == 0 && (exec(l, "COMMIT", err,
+		    errlen) == -1 || exec(l, "BEGIN", err, errlen) == -1))
+			goto fail;
+	}
+	if (rc == -1) {
+		snprintf(err, errlen, "the rows' source failed");
+		goto fail;
+	}
+	for (i = 0; i < sv.n; i++)
+		if (exec(l, sv.sql[i], err, errlen) == -1)
+			goto fail;
+	if (exec(l, "DELETE FROM done_counts;"
+	    "INSERT INTO done_counts SELECT endpoint, count(*)"
+	    " FROM deliveries WHERE state = 'done' GROUP BY endpoint;"
+	    "COMMIT; PRAGMA journal_mode=WAL;"
+	    " PRAGMA synchronous=NORMAL", err, errlen) == -1)
+		goto fail;
+	sqlite3_finalize(st);
+	fill_saved_free(&sv);
+	return n;
+fail:
+	sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_finalize(st);
+	fill_saved_free(&sv);
+	return -1;
 }

@@ -308,4 +308,33 @@ int		 ledger_purge_done(struct ledger *, const char *endpoint,
 		    long long before_ms, long long *count, char *err,
 		    size_t errlen);
 
+/* The layout version (PRAGMA user_version) this program writes. */
+int		 ledger_layout(void);
+
+/*
+ * A delivery of the past, as the worker and retention left it: done or
+ * dead, body NULL once pruned.  For ledger_fill().
+ */
+struct ledger_old {
+	struct ledger_new	 d;		/* body NULL: pruned */
+	const char		*state;		/* "done" or "dead" */
+	long			 attempts;
+	long long		 finished_at;	/* Unix ms */
+	int			 last_exit;
+	const char		*last_error;	/* or NULL */
+};
+
+/*
+ * For measuring only (tests/helpers/ledger-fill): appends made-up
+ * history to a ledger nobody else has open, as fast as SQLite goes:
+ * no journal and no sync while loading, the indexes and triggers
+ * dropped and made again at the end, done_counts recounted.  Calls
+ * next(arg, row) until it returns 0 (-1: stop, an error).  A crash
+ * meanwhile leaves a corrupt file: load into a temporary name.
+ * Returns the rows added, or -1 with a reason in err.
+ */
+long long	 ledger_fill(struct ledger *,
+		    int (*next)(void *, struct ledger_old *), void *arg,
+		    char *err, size_t errlen);
+
 #endif /* LEDGER_H */

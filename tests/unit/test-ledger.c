@@ -679,6 +679,85 @@ test_worker_lifecycle(void **state)
 	db_done(&db);
 }
 
+/* ledger_fill's rows: n of them, "fill-<i>" at i, every 100th dead. */
+struct fill_src {
+	long		 i, n;
+	char		 id[32], sig[32];
+};
+
+static int
+fill_next(void *arg, struct ledger_old *o)
+{
+	struct fill_src	*f = arg;
+
+	if (f->i == f->n)
+		return 0;
+	f->i++;
+	snprintf(f->id, sizeof(f->id), "fill-%ld", f->i);
+	snprintf(f->sig, sizeof(f->sig), "sig-%ld", f->i);
+	delivery(&o->d, "github", f->id, f->i);
+	o->d.signed_sha256 = f->sig;
+	o->d.body = f->i % 2 ? "kept" : NULL;
+	o->d.body_len = f->i % 2 ? 4 : 0;
+	o->state = f->i % 100 == 0 ? "dead" : "done";
+	o->attempts = 1;
+	o->finished_at = f->i + 10;
+	return 1;
+}
+
+/* How many rows the gauges (done_counts for done) give endpoint/state. */
+static int
+gauge_fn(void *arg, const struct ledger_count *c)
+{
+	long long	*n = arg;
+
+	if (strcmp(c->endpoint, "github") == 0)
+		n[strcmp(c->state, "done") == 0 ? 0 : 1] = c->count;
+	return 0;
+}
+
+/*
+ * The bench's bulk loader: the rows arrive, and what it dropped while
+ * loading (the signed digests' index, the done counters' triggers) is
+ * back and working.
+ */
+static void
+test_fill(void **state)
+{
+	struct db		 db;
+	struct fill_src		 f = { 0, 250000, "", "" };
+	struct ledger_new	 d;
+	long long		 row, n[2] = { 0, 0 }, pruned, deleted;
+	char			 err[256];
+
+	(void)state;
+	db_open(&db);
+	assert_int_equal(ledger_fill(db.l, fill_next, &f, err, sizeof(err)),
+	    250000);
+	assert_int_equal(ledger_gauges(db.l, gauge_fn, n, err, sizeof(err)),
+	    0);
+	assert_int_equal(n[0], 247500);
+	assert_int_equal(n[1], 2500);
+	/* The id and the signed bytes deduplicate as before. */
+	delivery(&d, "github", "fill-77", 300000);
+	assert_int_equal(insert(&db, &d, &row), LEDGER_DUPLICATE);
+	delivery(&d, "github", "new-1", 300000);
+	d.signed_sha256 = "sig-78";
+	assert_int_equal(insert(&db, &d, &row), LEDGER_DUPLICATE);
+	d.signed_sha256 = "sig-new";
+	assert_int_equal(insert(&db, &d, &row), LEDGER_INSERTED);
+	assert_int_equal(row, 250001);
+	/* Retention, and the done counter following it. */
+	assert_int_equal(ledger_prune(db.l, 1010, 0, 500, &pruned, &deleted,
+	    err, sizeof(err)), 0);
+	assert_int_equal(pruned, 500);		/* odd i < 1000 */
+	assert_int_equal(deleted, 495);		/* done, i < 500 */
+	assert_int_equal(ledger_gauges(db.l, gauge_fn, n, err, sizeof(err)),
+	    0);
+	assert_int_equal(n[0], 247500 - 495);
+	db_done(&db);
+}
+
 static void
 test_open_errors(void **state)
 {
@@ -744,6 +823,7 @@ main(void)
 		cmocka_unit_test(test_worker_lifecycle),
 		cmocka_unit_test(test_checkpoint_deferred),
 		cmocka_unit_test(test_checkpoint_bounds_log),
+		cmocka_unit_test(test_fill),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_open_unwritable),
 	};
