@@ -335,9 +335,7 @@ jetstream_open(const struct jetstream_conf *c, char *err, size_t errlen)
 		nats_reason(err, errlen, "cannot connect to nats_url", s, 0);
 		goto fail;
 	}
-	if (s == NATS_OK)
-		log_info("nats: connected");
-	else {
+	if (s != NATS_OK) {
 		natsOptions_SetRetryOnFailedConnect(o, true, on_connected, j);
 		s = natsConnection_Connect(&j->nc, o);
 	}
