@@ -156,3 +156,27 @@ nats_post() {
 	done
 	echo "$code"
 }
+
+# nats_consumer_leader [STREAM [CONSUMER]]: the number of the node leading
+# the consumer (default webhooks, workers).
+nats_consumer_leader() {
+	local i name
+
+	for i in $(seq 1 "$NATS_N"); do
+		[ -e "$T/.servers/nats-$i.pids" ] || continue
+		name=$(nats_monitor "$i" "/jsz?consumers=true" | jq -r --arg s \
+		    "${1:-webhooks}" --arg c "${2:-workers}" \
+		    '[.account_details[]?.stream_detail[]? | select(.name ==
+		    $s) | .consumer_detail[]? | select(.name == $c) |
+		    .cluster.leader] | first // empty')
+		[ -n "$name" ] && echo "${name#n}" && return 0
+	done
+	return 1
+}
+
+# nats_consumer_elections: how many times a node took the lead of the
+# workers' consumer so far, from every node's log.
+nats_consumer_elections() {
+	cat "$T"/nats-*/nats.log 2>/dev/null |
+	    grep -c "new consumer leader for '.* > workers'" || true
+}
