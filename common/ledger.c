@@ -27,6 +27,14 @@
 
 /* LEDGER_DEFER: checkpoint once the log holds this many pages (16 MiB), */
 #define CHECKPOINT_FRAMES	4000
+/*
+ * or this many (256 KiB) in a process that serves one request (CGI): the
+ * first process to open the database after all others closed it reads
+ * the whole log to rebuild its index (5,500 instructions a page), and
+ * without checkpoints at close (see ledger_open) a sequence of CGI
+ * requests would each read up to CHECKPOINT_FRAMES pages.
+ */
+#define CHECKPOINT_FRAMES_ONE	64
 /* in at most this many passes without holding the writers back, */
 #define CHECKPOINT_PASSES	2
 /* and hold them back once a pass finds fewer new pages than this. */
@@ -45,6 +53,8 @@ struct ledger {
 	struct timespec	 busy_since;
 	int		 wal_frames;	/* LEDGER_DEFER: WAL size seen last */
 	int		 wal_checkpointed; /* its frames known checkpointed */
+	int		 wal_limit;	/* checkpoint at this many new frames */
+	int		 one_request;	/* CGI: see ledger_one_request() */
 	int		 group_fd;	/* DEFER or GROUP: <db>-sync, or -1 */
 	uint64_t	*group_seq;	/* its shared counters, see group_sync */
 	int		 group;		/* LEDGER_GROUP: sync in ledger_insert */
@@ -414,6 +424,7 @@ ledger_open(const char *path, int flags, long timeout_ms, char *err,
 	}
 	l->group_fd = -1;
 	l->timeout_ms = timeout_ms;
+	l->wal_limit = CHECKPOINT_FRAMES;
 	if (flags & LEDGER_READONLY)
 		return open_readonly(l, path, err, errlen);
 	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE |
@@ -454,7 +465,8 @@ ledger_open(const char *path, int flags, long timeout_ms, char *err,
 	 * request is a process, and its close would copy the log into the
 	 * database, sync both, delete the log, and the next request would
 	 * create it again and sync the directory: five syncs a request where
-	 * one is needed.  ledger_idle() checkpoints as in FastCGI mode.
+	 * one is needed.  ledger_idle() checkpoints as in FastCGI mode, and
+	 * more often in CGI mode (ledger_one_request).
 	 */
 	if ((flags & LEDGER_DEFER) && sqlite3_db_config(l->db,
 	    SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL) != SQLITE_OK) {
@@ -496,6 +508,25 @@ checkpoint(struct ledger *l, int *frames)
  * starts the log over.  That last pass waits for two syncs, a few ms.
  * One handler at a time checkpoints; the others go on serving.
  */
+/*
+ * CGI: the log emptied, so that the next process has nothing to read.
+ * A checkpoint is not enough: the process that opens the database after
+ * all others closed it rebuilds the log's index from the log and forgets
+ * what was copied, so the log would never start over and every process
+ * would read all of it.  TRUNCATE empties it when nobody else reads it;
+ * without a busy handler it waits for no one, and with others at work
+ * it copies what it can, and their next commit starts the log over.
+ */
+static void
+truncate_log(struct ledger *l)
+{
+	l->wal_checkpointed = l->wal_frames;
+	sqlite3_busy_handler(l->db, NULL, NULL);
+	(void)sqlite3_wal_checkpoint_v2(l->db, NULL,
+	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_busy_handler(l->db, on_busy, l);
+}
+
 void
 ledger_idle(struct ledger *l)
 {
@@ -506,8 +537,12 @@ ledger_idle(struct ledger *l)
 		return;
 	if (l->wal_frames < l->wal_checkpointed)	/* started over */
 		l->wal_checkpointed = 0;
-	if (l->wal_frames - l->wal_checkpointed < CHECKPOINT_FRAMES)
+	if (l->wal_frames - l->wal_checkpointed < l->wal_limit)
 		return;
+	if (l->one_request) {
+		truncate_log(l);
+		return;
+	}
 	/* Done now, or being done by another process. */
 	l->wal_checkpointed = l->wal_frames;
 	if (sync_file_lock(l, CHECKPOINT_LOCK_BYTE, F_WRLCK, 0) == -1)
@@ -527,6 +562,15 @@ ledger_idle(struct ledger *l)
 	writer_lock(l, F_UNLCK);
 out:
 	sync_file_lock(l, CHECKPOINT_LOCK_BYTE, F_UNLCK, 0);
+}
+
+void
+ledger_one_request(struct ledger *l)
+{
+	if (l != NULL) {
+		l->wal_limit = CHECKPOINT_FRAMES_ONE;
+		l->one_request = 1;
+	}
 }
 
 void

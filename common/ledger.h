@@ -69,6 +69,11 @@ enum ledger_result {
 struct ledger	*ledger_open(const char *path, int flags, long timeout_ms,
 		    char *err, size_t errlen);
 void		 ledger_close(struct ledger *);
+/*
+ * For a process that serves one request (CGI): ledger_idle() keeps the
+ * log short, since the next process may have to read all of it.
+ */
+void		 ledger_one_request(struct ledger *);
 
 /*
  * Stores a delivery as 'queued'.  Returns LEDGER_INSERTED with its row id

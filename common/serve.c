@@ -236,13 +236,17 @@ fail:
 
 /* The store is opened on first use and again after a failure. */
 static struct store *
-site_store(struct site *site, const char *client, struct buf *why)
+site_store(struct server *s, struct site *site, struct buf *why)
 {
 	char	 err[256];
 
-	if (site->store == NULL && (site->store = store_open(&site->ep,
-	    client, err, sizeof(err))) == NULL)
+	if (site->store != NULL)
+		return site->store;
+	if ((site->store = store_open(&site->ep, s->p->name, err,
+	    sizeof(err))) == NULL)
 		buf_adds(why, err);
+	else if (request_is_cgi(s->src))
+		store_one_request(site->store);
 	return site->store;
 }
 
@@ -551,7 +555,7 @@ enqueue(struct server *s, struct site *site)
 	char			 err[512];
 
 	outcome_set(&s->out, 503, "failed", "store unavailable: ");
-	if ((st = site_store(site, s->p->name, &s->out.reason)) == NULL)
+	if ((st = site_store(s, site, &s->out.reason)) == NULL)
 		return;
 	memset(&n, 0, sizeof(n));
 	n.endpoint = site->name;
@@ -997,7 +1001,7 @@ serve(const struct provider *p, int argc, char **argv)
 	/* Open the database now too; a failure is retried per request. */
 	if (s.nsites > 0) {
 		buf_init(&why, 1024);
-		if (site_store(&s.sites[0], p->name, &why) == NULL && !quiet)
+		if (site_store(&s, &s.sites[0], &why) == NULL && !quiet)
 			log_warnx("%s", why.data);
 		buf_release(&why);
 		/* A NATS connection reconnects from inside the sandbox. */

@@ -188,6 +188,13 @@ store_forget(struct store *st, long long rowid)
 }
 
 void
+store_one_request(struct store *st)
+{
+	if (st != NULL && st->ledger != NULL)
+		ledger_one_request(st->ledger);
+}
+
+void
 store_idle(struct store *st)
 {
 	if (st != NULL && st->ledger != NULL)

@@ -58,6 +58,8 @@ int		 store_forget(struct store *, long long rowid);
 
 /* Work between requests (SQLite checkpoints). */
 void		 store_idle(struct store *);
+/* The process serves one request (CGI): see ledger_one_request(). */
+void		 store_one_request(struct store *);
 
 /*
  * The worker's side, with the ledger's meaning (see ledger.h); with NATS
