@@ -26,11 +26,20 @@ struct hmac_part {
 };
 
 /*
- * Loads OpenSSL's configuration and the HMAC and digest implementations
- * now rather than on first use, so that it happens before the sandbox.
- * Returns 0, or -1 when OpenSSL fails.  Calling it is optional.
+ * Loads the HMAC and digest implementations now rather than on first
+ * use, so that it happens before the sandbox.  Called before any other
+ * function here, it also leaves out OpenSSL's configuration file and
+ * its clean-up at exit (the handlers' start-up, which CGI pays on every
+ * request).  Returns 0, or -1 when OpenSSL fails.  Calling it is
+ * optional.
  */
 int	hmac_init(void);
+/*
+ * Loads OpenSSL's configuration file (OPENSSL_CONF or the system's) as
+ * OpenSSL's first use would have, for a handler that speaks TLS (the
+ * NATS store) after hmac_init().  0, or -1.
+ */
+int	hmac_system_config(void);
 
 /* Returns the MAC length of an algorithm in bytes. */
 size_t	hmac_size(enum hmac_alg);

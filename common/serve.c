@@ -975,6 +975,9 @@ serve(const struct provider *p, int argc, char **argv)
 		}
 		return usage(argv[0]);
 	}
+	/* First: OpenSSL's start-up, before config_load() may use it. */
+	if (hmac_init() == -1)
+		log_warnx("cannot initialise the crypto library");
 	server_init(&s, p);
 	request_signals();
 	if ((s.src = request_open()) == NULL)
@@ -1000,6 +1003,10 @@ serve(const struct provider *p, int argc, char **argv)
 	buf_release(&why);
 	/* Open the database now too; a failure is retried per request. */
 	if (s.nsites > 0) {
+		/* The NATS client's TLS follows the system's OpenSSL policy. */
+		if (store_is_nats(&s.sites[0].ep) &&
+		    hmac_system_config() == -1)
+			log_warnx("cannot load OpenSSL's configuration");
 		buf_init(&why, 1024);
 		if (site_store(&s, &s.sites[0], &why) == NULL && !quiet)
 			log_warnx("%s", why.data);
@@ -1009,12 +1016,11 @@ serve(const struct provider *p, int argc, char **argv)
 			sandbox_allow_network();
 	}
 	/*
-	 * What would load lazily on the first request (OpenSSL's config and
-	 * providers, the time zone) loads now, before the filter forbids
-	 * what it may need, such as an executable mapping for a module.
+	 * What would load lazily on the first request (OpenSSL's providers,
+	 * loaded by hmac_init() above, and the time zone) loads now, before
+	 * the filter forbids what it may need, such as an executable
+	 * mapping for a module.
 	 */
-	if (hmac_init() == -1)
-		log_warnx("cannot initialise the crypto library");
 	tzset();
 	if (sandbox_enter() == -1)
 		log_warn("cannot enter the sandbox");
