@@ -49,7 +49,7 @@ UNIT_BINS = $(UNITS:%=$(BUILD)/tests/test-%)
 HELPERS   = $(BUILD)/helpers/fcgi-echo $(BUILD)/helpers/fcgi-client \
 	$(BUILD)/helpers/hmac-sign $(BUILD)/helpers/sandbox-probe \
 	$(BUILD)/helpers/sign-many $(BUILD)/helpers/bench-counters \
-	$(BUILD)/helpers/ledger-fill
+	$(BUILD)/helpers/ledger-fill $(BUILD)/helpers/ledger-sweep
 
 STORE ?= sqlite
 
@@ -127,7 +127,8 @@ $(BUILD)/helpers/%: tests/helpers/%.c
 # These two link the library: one enters the handlers' sandbox, the
 # other times the counters.
 $(BUILD)/helpers/sandbox-probe $(BUILD)/helpers/bench-counters \
-    $(BUILD)/helpers/nats-fill $(BUILD)/helpers/ledger-fill: \
+    $(BUILD)/helpers/nats-fill $(BUILD)/helpers/ledger-fill \
+    $(BUILD)/helpers/ledger-sweep: \
     $(BUILD)/helpers/%: tests/helpers/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)

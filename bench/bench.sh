@@ -46,6 +46,7 @@ stripe-durable|stripe 3.1 KiB event, durable (default)
 github-mixed|github, 20 % duplicates + 20 % bad signatures, durable
 github-durable-ledger1m|github 7.3 KiB push, durable, ledger of 1 M past deliveries, warm
 github-durable-ledger1m-memlimit|github 7.3 KiB push, durable, ledger of 1 M, memory limited to MEMLIMIT
+github-durable-ledger1m-sweep|github 7.3 KiB push, durable, ledger of 1 M, retention sweeping a day per second
 github-durable-ledger10m|github 7.3 KiB push, durable, ledger of 10 M past deliveries, warm
 github-durable-ledger10m-memlimit|github 7.3 KiB push, durable, ledger of 10 M, memory limited to MEMLIMIT
 github-relaxed-steady|github 7.3 KiB push, relaxed, paced to STEADY req/s
@@ -161,6 +162,9 @@ EOF
 	    selected github-durable-ledger1m-memlimit; then
 		ledger_host 1m 1000000
 	fi
+	if selected github-durable-ledger1m-sweep; then
+		ledger_host 1msweep 1000000 copy
+	fi
 	if selected github-durable-ledger10m ||
 	    selected github-durable-ledger10m-memlimit; then
 		ledger_host 10m 10000000
@@ -180,6 +184,8 @@ ledger_cache() {
 
 	db=$CACHE/ledger-$("$HELPERS/ledger-fill" -v)-$rows.db
 	if [ ! -e "$db" ]; then
+		# Those of older layouts or generators are of no more use.
+		find "$CACHE" -name "ledger-*-$rows.db*" -delete 2>/dev/null
 		mkdir -p "$CACHE"
 		rm -f "$db.tmp"
 		echo "generating $db ($rows rows)" >&2
@@ -195,15 +201,23 @@ ledger_cache() {
 	echo "$db"
 }
 
-# ledger_host TAG ROWS: a lighttpd "host" of its own (state_dir is a
-# [global] key) whose ledger is the cached one of ROWS rows, linked in
-# (the file is gigabytes), serving endpoint "github".
+# ledger_host TAG ROWS [copy]: a lighttpd "host" of its own (state_dir
+# is a [global] key) whose ledger is the cached one of ROWS rows, linked
+# in (the file is gigabytes) or, for a run that deletes rows, copied,
+# serving endpoint "github".
 ledger_host() {
 	local tag=$1 rows=$2 dir=$T/ledger-$1 db port
 
 	db=$(ledger_cache "$rows")
 	server_dir "$dir" "$dir/log" "$dir/state"
-	ln "$db" "$dir/state/webhooks.db"
+	if [ "${3:-}" = copy ]; then
+		cp "$db" "$dir/state/webhooks.db"
+	else
+		ln "$db" "$dir/state/webhooks.db"
+	fi
+	# The time of the last delivery the generator made.
+	eval "LEDGER_${tag}_END=$(sqlite3 "$db" \
+	    "SELECT received_at FROM deliveries WHERE id = $rows")"
 	[ "$(id -u)" != 0 ] ||
 		chown "$(server_user):$(server_group)" "$dir/state/webhooks.db"
 	sed -n '/^\[github-relaxed\]/q; p' "$T/webhooks.conf" |
@@ -328,6 +342,30 @@ EOF
 	done
 }
 
+# sweep_run OUT ROUND: a run on the copied 1 M ledger while retention
+# (tests/helpers/ledger-sweep, ledger_prune as the worker calls it)
+# sweeps on a clock running a day per second from the ledger's last
+# delivery on, each round going on where the last stopped: in three
+# 5 s rounds half the month expires.
+sweep_run() {
+	local out=$1 db=$T/ledger-1msweep/state/webhooks.db start pid
+
+	start=$((LEDGER_1msweep_END + ($2 - 1) * SECONDS_PER_RUN * 86400000))
+	"$HELPERS/ledger-sweep" -x 86400 -t "$start" -s "$SECONDS_PER_RUN" \
+	    "$db" >"$T/runs/sweep.$2" 2>&1 &
+	pid=$!
+	github_run "$out" "http://127.0.0.1:$LEDGER_1msweep_PORT/hooks/github" \
+	    "$T/in/push.json" "$prefix"
+	wait "$pid" || fail "ledger-sweep failed: $(cat "$T/runs/sweep.$2")"
+	# The slowest request of the run, for the 100 ms bound.
+	awk '$1 == "Latency" { print $4 }' "$T/wrk/${out##*/}" \
+	    >>"$T/runs/sweep.$2"
+	echo "  sweep: $(awk 'NR == 1 { printf "%d bodies pruned, %d rows" \
+	    " deleted, %d calls, longest %d ms", $1, $2, $3, $4 }
+	    NR == 2 { printf "; slowest request %s", $1 }' \
+	    "$T/runs/sweep.$2")" >&2
+}
+
 # --- one run ----------------------------------------------------------
 
 # to_ms VALUE: wrk's "1.23ms", "456.00us" or "1.02s" in milliseconds.
@@ -424,6 +462,8 @@ run_target() {
 	github-nats-r3)
 		github_run "$out" "http://127.0.0.1:$NATS_R3_PORT/hooks/$name" \
 		    "$T/in/push.json" "$prefix" ;;
+	github-durable-ledger1m-sweep)
+		sweep_run "$out" "$round" ;;
 	github-durable-ledger*-memlimit)
 		ts=${name%-memlimit}
 		ledger_run "$out" "${ts#github-durable-ledger}" 1 ;;
@@ -555,7 +595,7 @@ check_logs() {
 			problems=1
 		fi
 	done
-	for tag in 1m 10m; do
+	for tag in 1m 1msweep 10m; do
 		[ -d "$T/ledger-$tag/log" ] || continue
 		n=$(cat "$T/ledger-$tag/log/github".log* 2>/dev/null |
 		    grep -c '"verdict":"\(failed\|duplicate\|rejected\)"' || true)
@@ -699,6 +739,17 @@ EOF
 		if [ -n "${LEDGER_1m_ROWS:-}${LEDGER_10m_ROWS:-}" ]; then
 			echo
 			ledger_sizes
+		fi
+		if selected github-durable-ledger1m-sweep; then
+			echo
+			echo "Retention during load (github-durable-ledger1m-sweep):" \
+			    "$(cat "$T"/runs/sweep.* | awk 'NF == 4 { b += $1;
+			    r += $2; c += $3; if ($4 > m) m = $4 }
+			    NF == 1 { w = w (w == "" ? "" : ", ") $1 } END {
+			    printf "%d bodies pruned and %d rows deleted in %d" \
+			    " calls of ledger_prune, the longest %d ms;" \
+			    " slowest request of each round %s", b, r, c, m,
+			    w }')."
 		fi
 		# What metrics.fcgi's counters add to every request.
 		echo

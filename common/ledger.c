@@ -40,6 +40,17 @@
 /* and hold them back once a pass finds fewer new pages than this. */
 #define CHECKPOINT_TAIL		256
 
+/*
+ * Retention sweeps in batches of PRUNE_BATCH_MIN to PRUNE_BATCH_MAX rows,
+ * each holding the write lock for about PRUNE_BATCH_US, with a pause of
+ * PRUNE_PAUSE_US between them, for at most PRUNE_BUDGET_US per call.
+ */
+#define PRUNE_BATCH_MIN		16
+#define PRUNE_BATCH_MAX		1024
+#define PRUNE_BATCH_US		5000
+#define PRUNE_PAUSE_US		2000
+#define PRUNE_BUDGET_US		200000
+
 /* Bytes of the -sync file locked (F_OFD_SETLK) for the handlers' turns. */
 #define WRITER_LOCK_BYTE	1	/* at writing */
 #define CHECKPOINT_LOCK_BYTE	2	/* at checkpointing, never waited for */
@@ -58,6 +69,7 @@ struct ledger {
 	int		 group_fd;	/* DEFER or GROUP: <db>-sync, or -1 */
 	uint64_t	*group_seq;	/* its shared counters, see group_sync */
 	int		 group;		/* LEDGER_GROUP: sync in ledger_insert */
+	long long	 prune_batch;	/* rows per retention batch, adapted */
 };
 
 static const char schema[] =
@@ -123,11 +135,22 @@ static const char done_counts[] =
  *    per endpoint: a captured request resent under a new delivery id is
  *    a duplicate (providers that sign neither id nor time, issue 12).
  *    NULL where nothing is signed (tokens, unsigned), never a conflict.
+ * 2: two partial indexes for retention, on finished_at of the done rows
+ *    and of the done rows still holding a body, so that the sweep finds
+ *    what expired in small batches without reading the ledger (it read
+ *    every done row, under the write lock, in one statement).  Rows
+ *    arrive queued: a handler's insert writes neither.  Made by the
+ *    first read-write open after an upgrade: on a ledger of millions
+ *    of rows that reads the whole file once (about a minute for 10 M).
  */
 static const char *const migrations[] = {
 	"ALTER TABLE deliveries ADD COLUMN signed_sha256 TEXT;"
 	"CREATE UNIQUE INDEX deliveries_signed ON deliveries"
 	" (endpoint, signed_sha256) WHERE signed_sha256 IS NOT NULL;",
+	"CREATE INDEX deliveries_done ON deliveries (finished_at)"
+	" WHERE state = 'done';"
+	"CREATE INDEX deliveries_bodies ON deliveries (finished_at)"
+	" WHERE state = 'done' AND body IS NOT NULL;",
 };
 
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -717,11 +740,15 @@ static const char *const cached_sql[C_COUNT] = {
 	    " attempts = max(attempts - 1, 0),"
 	    " lease_until = NULL, lease_owner = NULL"
 	    " WHERE id = ?1 AND state = 'running' AND lease_owner = ?2",
-	[C_PRUNE_BODIES] = "UPDATE deliveries SET body = NULL"
-	    " WHERE state = 'done' AND body IS NOT NULL"
-	    " AND finished_at < ?1",
-	[C_PRUNE_ROWS] = "DELETE FROM deliveries WHERE state = 'done'"
-	    " AND finished_at < ?1",
+	/* Retention's batches, oldest first, each an index range. */
+	[C_PRUNE_BODIES] = "UPDATE deliveries SET body = NULL WHERE id IN"
+	    " (SELECT id FROM deliveries INDEXED BY deliveries_bodies"
+	    "  WHERE state = 'done' AND body IS NOT NULL"
+	    "  AND finished_at < ?1 ORDER BY finished_at LIMIT ?2)",
+	[C_PRUNE_ROWS] = "DELETE FROM deliveries WHERE id IN"
+	    " (SELECT id FROM deliveries INDEXED BY deliveries_done"
+	    "  WHERE state = 'done' AND finished_at < ?1"
+	    "  ORDER BY finished_at LIMIT ?2)",
 	[C_FIND] = "SELECT id, state, body IS NULL FROM deliveries"
 	    " WHERE delivery_id = ?1 AND (?2 IS NULL OR endpoint = ?2)"
 	    " LIMIT 2",
@@ -938,23 +965,68 @@ ledger_unclaim(struct ledger *l, long long rowid, const char *owner,
 	return n == 0 ? 1 : 0;
 }
 
+static long long
+mono_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * Runs one of retention's statements in batches until it finds nothing
+ * more or the sweep's time is up (*budget_us, counted down).  Each batch
+ * is its own transaction, sized so that it holds the write lock about
+ * PRUNE_BATCH_US: a row costs more when its index pages must be read
+ * from the disk.  Between batches the handlers get the lock.  Adds the
+ * rows changed to *count; 0, or -1 with err set.
+ */
+static int
+prune_batches(struct ledger *l, enum cached_stmt which, long long before,
+    long long *count, long long *budget_us, char *err, size_t errlen)
+{
+	struct timespec	 pause = { 0, PRUNE_PAUSE_US * 1000 };
+	sqlite3_stmt	*st;
+	long long	 n, t0, took;
+
+	while (*budget_us > 0) {
+		if ((st = cached(l, which, err, errlen)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, before);
+		sqlite3_bind_int64(st, 2, l->prune_batch);
+		t0 = mono_us();
+		if ((n = run_write(l, st, err, errlen)) == -1)
+			return -1;
+		took = mono_us() - t0;
+		*count += n;
+		*budget_us -= took + PRUNE_PAUSE_US;
+		if (took > PRUNE_BATCH_US && l->prune_batch > PRUNE_BATCH_MIN)
+			l->prune_batch /= 2;
+		else if (took < PRUNE_BATCH_US / 4 && n == l->prune_batch &&
+		    l->prune_batch < PRUNE_BATCH_MAX)
+			l->prune_batch *= 2;
+		if (n == 0)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	return 0;
+}
+
 int
 ledger_prune(struct ledger *l, long long now_ms, long long keep_done_ms,
     long long dedupe_window_ms, long long *pruned, long long *deleted,
     char *err, size_t errlen)
 {
-	sqlite3_stmt	*st;
+	long long	 budget = PRUNE_BUDGET_US;
 
 	*pruned = *deleted = 0;
-	if ((st = cached(l, C_PRUNE_BODIES, err, errlen)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, now_ms - keep_done_ms);
-	if ((*pruned = run_write(l, st, err, errlen)) == -1)
-		return -1;
-	if ((st = cached(l, C_PRUNE_ROWS, err, errlen)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, now_ms - dedupe_window_ms);
-	if ((*deleted = run_write(l, st, err, errlen)) == -1)
+	if (l->prune_batch == 0)
+		l->prune_batch = PRUNE_BATCH_MIN * 4;
+	if (prune_batches(l, C_PRUNE_BODIES, now_ms - keep_done_ms, pruned,
+	    &budget, err, errlen) == -1 ||
+	    prune_batches(l, C_PRUNE_ROWS, now_ms - dedupe_window_ms, deleted,
+	    &budget, err, errlen) == -1)
 		return -1;
 	return 0;
 }
@@ -1268,6 +1340,35 @@ ledger_earlier(struct ledger *l, const struct ledger_new *d, int *same_id,
 	return ret;
 }
 
+/* One integer a PRAGMA returns, or -1. */
+static long long
+pragma_int(struct ledger *l, const char *sql)
+{
+	sqlite3_stmt	*st;
+	long long	 v = -1;
+
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int
+ledger_space(struct ledger *l, long long *bytes, long long *free_bytes)
+{
+	long long	 size, pages, free;
+
+	if ((size = pragma_int(l, "PRAGMA page_size")) == -1 ||
+	    (pages = pragma_int(l, "PRAGMA page_count")) == -1 ||
+	    (free = pragma_int(l, "PRAGMA freelist_count")) == -1)
+		return -1;
+	*bytes = pages * size;
+	*free_bytes = free * size;
+	return 0;
+}
+
 int
 ledger_layout(void)
 {
@@ -1368,6 +1469,21 @@ fill_row(struct ledger *l, sqlite3_stmt *st, const struct ledger_old *o,
 	return 0;
 }
 
+/* Does deliveries hold a row?  1, 0, or -1. */
+static int
+has_rows(struct ledger *l)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(l->db, "SELECT 1 FROM deliveries LIMIT 1", -1,
+	    &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* Rows per transaction while filling. */
 #define FILL_BATCH	100000
 
@@ -1380,12 +1496,13 @@ ledger_fill(struct ledger *l, int (*next)(void *, struct ledger_old *),
 	sqlite3_stmt		*st = NULL;
 	long long		 n = 0;
 	size_t			 i;
-	int			 rc = 0;
+	int			 rc = 0, full;
 
 	memset(&sv, 0, sizeof(sv));
 	if (exec(l, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
 	    " PRAGMA cache_size=-262144", err, errlen) == -1 ||
-	    fill_drop(l, &sv, err, errlen) == -1 ||
+	    (full = has_rows(l)) == -1 ||
+	    (full == 0 && fill_drop(l, &sv, err, errlen) == -1) ||
 	    prepare(l, "INSERT INTO deliveries (endpoint, delivery_id,"
 	    " provider, event, received_at, next_attempt_at, headers, body,"
 	    " body_sha256, signed_sha256, state, attempts, last_exit,"

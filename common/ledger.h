@@ -193,7 +193,10 @@ int		 ledger_unclaim(struct ledger *, long long rowid,
  * Retention: drops the bodies of deliveries done before now_ms -
  * keep_done_ms, and deletes done rows finished before now_ms -
  * dedupe_window_ms (their ids then stop deduplicating).  Dead rows are
- * kept.  Sets how many bodies were dropped and rows deleted; 0 or -1.
+ * kept.  Works in small transactions, oldest first, each holding the
+ * write lock a few ms, and returns after about 200 ms even when more
+ * has expired: call again while it finds work.  Sets how many bodies
+ * were dropped and rows deleted; 0 or -1.
  */
 int		 ledger_prune(struct ledger *, long long now_ms,
 		    long long keep_done_ms, long long dedupe_window_ms,
@@ -313,6 +316,13 @@ int		 ledger_purge_done(struct ledger *, const char *endpoint,
 		    long long before_ms, long long *count, char *err,
 		    size_t errlen);
 
+/*
+ * The database's size in bytes and how much of it is free pages, which
+ * new rows reuse before the file grows.  0 or -1.
+ */
+int		 ledger_space(struct ledger *, long long *bytes,
+		    long long *free_bytes);
+
 /* The layout version (PRAGMA user_version) this program writes. */
 int		 ledger_layout(void);
 
@@ -332,8 +342,10 @@ struct ledger_old {
 /*
  * For measuring only (tests/helpers/ledger-fill): appends made-up
  * history to a ledger nobody else has open, as fast as SQLite goes:
- * no journal and no sync while loading, the indexes and triggers
- * dropped and made again at the end, done_counts recounted.  Calls
+ * no journal and no sync while loading, done_counts recounted at the
+ * end.  Into an empty ledger, the indexes and triggers are dropped
+ * meanwhile and made again at the end; into a full one the rows go
+ * through them, as over a ledger's life.  Calls
  * next(arg, row) until it returns 0 (-1: stop, an error).  A crash
  * meanwhile leaves a corrupt file: load into a temporary name.
  * Returns the rows added, or -1 with a reason in err.

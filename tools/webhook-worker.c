@@ -55,6 +55,8 @@
 /* After a timeout, SIGTERM to the group, then SIGKILL this much later. */
 #define KILL_GRACE_MS	2000
 #define PRUNE_EVERY_MS	60000
+/* and again after this while it finds work (a backlog, after a stop). */
+#define PRUNE_AGAIN_MS	1000
 /* Pause after a ledger error or a failed fork. */
 #define RETRY_LEDGER_MS	1000
 #define DEF_GRACE	10	/* seconds for running commands at SIGTERM */
@@ -854,7 +856,7 @@ shutdown_check(struct worker *w)
 		}
 }
 
-/* Retention, at most once a minute. */
+/* Retention, once a minute, or every second while it finds work. */
 static void
 prune(struct worker *w)
 {
@@ -870,9 +872,12 @@ prune(struct worker *w)
 		log_warnx("retention: %s", err);
 		return;
 	}
-	if (pruned > 0 || deleted > 0)
+	if (pruned > 0 || deleted > 0) {
 		note(w, "retention: %lld bodies pruned, %lld done deliveries"
 		    " forgotten", pruned, deleted);
+		/* A sweep stops after 200 ms: more may have expired. */
+		w->next_prune = now + PRUNE_AGAIN_MS;
+	}
 }
 
 /* Idle work: look for rows other processes committed. */

@@ -10,8 +10,14 @@
  * for the same arguments (a fixed seed), so bench/bench.sh can cache
  * the file.
  *
+ * With -S DAYS it then simulates DAYS more days of the same traffic
+ * (rows/days a day, through the indexes as a live ledger gets them),
+ * each followed by retention's sweep (ledger_prune, keep_days and a
+ * 30-day dedupe_window) until it finds nothing, and prints a line per
+ * day: "day N rows R bytes B free F" (the file and its free pages).
+ *
  * usage: ledger-fill [-d days] [-k keep_days] [-t end_ms] [-b body_file]
- *            -n rows db endpoint ...
+ *            [-S days] -n rows db endpoint ...
  *        ledger-fill -v	(prints the layout and generator versions)
  *
  * Each row's endpoint is one of the arguments, drawn evenly (name one
@@ -151,11 +157,55 @@ next(void *arg, struct ledger_old *o)
 	return 1;
 }
 
+#define DAY_MS	86400000LL
+
+/* -S: a day of new rows, then retention, for days days after end. */
+static int
+simulate(struct ledger *l, struct gen *g, long long end, long long days,
+    long long keep, long long per_day)
+{
+	char		 err[512];
+	long long	 d, rows, pruned, deleted, np, nd, bytes, free;
+
+	rows = g->n;
+	for (d = 1; d <= days; d++) {
+		g->start = end + (d - 1) * DAY_MS;
+		g->span = DAY_MS;
+		g->keep_from = 0;	/* new rows all keep their body */
+		g->i = 0;
+		g->n = per_day;
+		if (ledger_fill(l, next, g, err, sizeof(err)) == -1)
+			goto fail;
+		rows += per_day;
+		np = nd = 0;
+		do {
+			if (ledger_prune(l, end + d * DAY_MS, keep * DAY_MS,
+			    30 * DAY_MS, &pruned, &deleted, err,
+			    sizeof(err)) == -1)
+				goto fail;
+			np += pruned;
+			nd += deleted;
+		} while (pruned + deleted > 0);
+		rows -= nd;
+		if (ledger_space(l, &bytes, &free) == -1) {
+			snprintf(err, sizeof(err), "cannot read the size");
+			goto fail;
+		}
+		printf("day %lld rows %lld bytes %lld free %lld pruned %lld"
+		    " deleted %lld\n", d, rows, bytes, free, np, nd);
+		fflush(stdout);
+	}
+	return 0;
+fail:
+	fprintf(stderr, "ledger-fill: day %lld: %s\n", d, err);
+	return -1;
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: ledger-fill [-d days] [-k keep_days]"
-	    " [-t end_ms] [-b body_file] -n rows db endpoint ...\n"
+	    " [-t end_ms] [-b body_file] [-S days] -n rows db endpoint ...\n"
 	    "       ledger-fill -v\n");
 	exit(100);
 }
@@ -196,12 +246,12 @@ main(int argc, char **argv)
 	struct timespec	 t0, t1;
 	const char	*body_file = NULL;
 	char		 err[512];
-	long long	 days = 30, keep = 7, end = 0, n;
+	long long	 days = 30, keep = 7, end = 0, n, sim = 0;
 	int		 ch;
 
 	memset(&g, 0, sizeof(g));
 	g.n = -1;
-	while ((ch = getopt(argc, argv, "b:d:k:n:t:v")) != -1) {
+	while ((ch = getopt(argc, argv, "b:d:k:n:S:t:v")) != -1) {
 		switch (ch) {
 		case 'b':
 			body_file = optarg;
@@ -214,6 +264,9 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			g.n = strtoll(optarg, NULL, 10);
+			break;
+		case 'S':
+			sim = strtoll(optarg, NULL, 10);
 			break;
 		case 't':
 			end = strtoll(optarg, NULL, 10);
@@ -249,15 +302,20 @@ main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	n = ledger_fill(l, next, &g, err, sizeof(err));
-	ledger_close(l);
 	if (n == -1) {
 		fprintf(stderr, "ledger-fill: %s\n", err);
+		ledger_close(l);
 		return 111;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fprintf(stderr, "ledger-fill: %lld rows in %.1f s\n", n,
 	    (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (sim > 0 && simulate(l, &g, end, sim, keep, g.n / days) == -1) {
+		ledger_close(l);
+		return 111;
+	}
+	ledger_close(l);
 	free(g.body);
 	return 0;
 }

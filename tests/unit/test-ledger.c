@@ -309,7 +309,48 @@ test_migrate_v0(void **state)
 	assert_non_null(fp = popen(cmd, "r"));
 	assert_non_null(fgets(version, sizeof(version), fp));
 	pclose(fp);
-	assert_string_equal(version, "1\n");
+	assert_string_equal(version, "2\n");
+	db_done(&db);
+}
+
+/*
+ * A database of layout 1 (signed_sha256, before retention's indexes)
+ * with two done rows, one finished long ago: opened, it gets the
+ * indexes the sweep reads (it names them: without them it fails),
+ * and the sweep drops the old body, then the old row, and no other.
+ */
+static void
+test_migrate_v1(void **state)
+{
+	struct db	 db;
+	char		 sql[sizeof(v0_layout) + 1024], err[256];
+	long long	 pruned, deleted;
+
+	(void)state;
+	snprintf(sql, sizeof(sql), "%s"
+	    "ALTER TABLE deliveries ADD COLUMN signed_sha256 TEXT;\n"
+	    "CREATE UNIQUE INDEX deliveries_signed ON deliveries"
+	    " (endpoint, signed_sha256) WHERE signed_sha256 IS NOT NULL;\n"
+	    "UPDATE deliveries SET state = 'done', finished_at = 1500;\n"
+	    "INSERT INTO deliveries (endpoint, delivery_id, provider, event,"
+	    " received_at, next_attempt_at, headers, body, body_sha256,"
+	    " state, finished_at) VALUES ('github', 'new-1', 'github', 'push',"
+	    " 90000, 90000, '{}', 'new body', '00', 'done', 90500);\n"
+	    "PRAGMA user_version = 1;\n", v0_layout);
+	db_from_sql(&db, sql);
+	err[0] = '\0';
+	if ((db.l = ledger_open(db.path, 1, 2000, err, sizeof(err))) == NULL)
+		fail_msg("ledger_open of a version 1 database: %s", err);
+	assert_int_equal(ledger_prune(db.l, 50000, 10000, 1000000, &pruned,
+	    &deleted, err, sizeof(err)), 0);
+	assert_int_equal(pruned, 1);
+	assert_int_equal(deleted, 0);
+	assert_int_equal(ledger_prune(db.l, 50000, 10000, 40000, &pruned,
+	    &deleted, err, sizeof(err)), 0);
+	assert_int_equal(pruned, 0);
+	assert_int_equal(deleted, 1);
+	assert_int_equal(ledger_requeue(db.l, "github", "new-1", 99999, err,
+	    sizeof(err)), LEDGER_REQUEUED);
 	db_done(&db);
 }
 
@@ -816,6 +857,7 @@ main(void)
 		cmocka_unit_test(test_forget),
 		cmocka_unit_test(test_signed_duplicate),
 		cmocka_unit_test(test_migrate_v0),
+		cmocka_unit_test(test_migrate_v1),
 		cmocka_unit_test(test_newer_layout),
 		cmocka_unit_test(test_body_bytes),
 		cmocka_unit_test(test_durable_across_opens),
