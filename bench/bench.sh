@@ -608,6 +608,29 @@ check_logs() {
 	return "$problems"
 }
 
+# scale_points: "ROWS KIND REQ/S P99" of the empty and pre-filled
+# ledgers' targets that ran, for bench/scale-plot.py.
+scale_points() {
+	local name rows kind
+
+	for name in github-durable github-durable-ledger1m \
+	    github-durable-ledger1m-memlimit github-durable-ledger10m \
+	    github-durable-ledger10m-memlimit; do
+		selected "$name" && ls "$T"/runs/"$name".* >/dev/null 2>&1 ||
+			continue
+		case $name in
+		*10m*) rows=10000000 ;;
+		*1m*) rows=1000000 ;;
+		*) rows=0 ;;
+		esac
+		case $name in
+		*-memlimit) kind=memlimit ;;
+		*) kind=warm ;;
+		esac
+		echo "$rows $kind $(median "$name" 1) $(median "$name" 3)"
+	done
+}
+
 # ledger_sizes: one line on the pre-filled ledgers' size.
 ledger_sizes() {
 	local tag rows bytes line=
@@ -757,6 +780,11 @@ EOF
 		    "(common/counters.c, on the delivery path once per request)."
 	} >"$T/results.md"
 	cat "$T/results.md"
+	scale_points >"$T/scale.txt"
+	if [ "$(awk '$1 > 0' "$T/scale.txt" | wc -l)" -gt 0 ]; then
+		python3 "$ROOT/bench/scale-plot.py" "$T/scale.svg" \
+		    <"$T/scale.txt" || fail "bench/scale-plot.py failed"
+	fi
 	check_logs || fail "the logs do not match the load"
 	# Non-2xx for genuine deliveries fail the run; the mixed run's are
 	# its bad signatures, checked against the log above.
@@ -768,6 +796,10 @@ EOF
 	done <<<"$TARGETS"
 	cp "$T/results.md" "$RESULTS"
 	echo "written to $RESULTS" >&2
+	if [ -e "$T/scale.svg" ]; then
+		cp "$T/scale.svg" "$(dirname "$RESULTS")/scale.svg"
+		echo "written to $(dirname "$RESULTS")/scale.svg" >&2
+	fi
 }
 
 main "$@"
