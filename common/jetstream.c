@@ -399,6 +399,12 @@ jetstream_explain(struct jetstream *j, char *err, size_t errlen)
 		    len > 0 ? "; " : "", last);
 }
 
+int
+jetstream_closed(struct jetstream *j)
+{
+	return j != NULL && j->nc != NULL && natsConnection_IsClosed(j->nc);
+}
+
 /* The configuration the deliveries' stream (dead: 0) is made with. */
 static void
 stream_config(const struct jetstream *j, int dead, jsStreamConfig *sc,

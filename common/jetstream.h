@@ -78,6 +78,13 @@ enum jetstream_check jetstream_check(struct jetstream *, int create,
 void		 jetstream_explain(struct jetstream *, char *err,
 		    size_t errlen);
 
+/*
+ * True when nats.c gave up the connection for good (the same
+ * authorization error twice in a row): only a new jetstream_open(),
+ * which reads nats_password_file again, can connect.
+ */
+int		 jetstream_closed(struct jetstream *);
+
 enum jetstream_result {
 	JETSTREAM_QUEUED,
 	JETSTREAM_DUPLICATE,

@@ -25,6 +25,8 @@ struct store {
 	long			 timeout_ms;
 	struct ledger		*ledger;
 	struct jetstream	*js;			/* NATS */
+	const struct endpoint	*ep;		/* NATS handler: to reconnect */
+	const char		*client;
 	long long		 lease_ms;
 	int			 slots;			/* worker's `workers` */
 	long long		 version;		/* for data_version */
@@ -74,6 +76,8 @@ store_open(const struct endpoint *ep, const char *client, char *err,
 		nats_conf(ep, client, &c);
 		if ((st->js = jetstream_open(&c, err, errlen)) == NULL)
 			goto fail;
+		st->ep = ep;
+		st->client = client;
 		return st;
 	}
 	if ((size_t)snprintf(st->path, sizeof(st->path), "%s/webhooks.db",
@@ -139,10 +143,25 @@ enum ledger_result
 store_insert(struct store *st, const struct ledger_new *n, long long *rowid,
     char *err, size_t errlen)
 {
+	struct jetstream_conf	 c;
 	enum ledger_result	 rc;
 
 	*rowid = 0;
-	if (st->js != NULL) {
+	if (st->ep != NULL) {
+		/*
+		 * nats.c closes for good after the same authorization error
+		 * twice (the servers' password changed): a new connection
+		 * reads nats_password_file again, as SQLite is reopened.
+		 */
+		if (jetstream_closed(st->js)) {
+			jetstream_close(st->js);
+			st->js = NULL;
+		}
+		if (st->js == NULL) {
+			nats_conf(st->ep, st->client, &c);
+			if ((st->js = jetstream_open(&c, err, errlen)) == NULL)
+				return LEDGER_ERROR;
+		}
 		switch (jetstream_publish(st->js, n, DEF_NATS_BUDGET_MS, err,
 		    errlen)) {
 		case JETSTREAM_QUEUED:

@@ -16,8 +16,10 @@ struct endpoint;
 /*
  * Opens the store an endpoint is configured with: <state_dir>/webhooks.db
  * with group commit (durability = full) and deferred checkpoints, or a
- * connection to nats_url that reconnects by itself.  Returns NULL with a
- * reason in err.  Caller closes with store_close().
+ * connection to nats_url that reconnects by itself (and is made again
+ * when nats.c gave it up, so the endpoint is borrowed for the store's
+ * life).  Returns NULL with a reason in err.  Caller closes with
+ * store_close().
  */
 struct store	*store_open(const struct endpoint *, const char *client,
 		    char *err, size_t errlen);

@@ -11,7 +11,9 @@
 #  (c) the password is in no process listing (handlers, worker) and in
 #      no log under the test's folder;
 #  (d) a CA that did not sign the servers' certificate: 503 saying TLS;
-#  (e) webhookctl check-config says which of the two is wrong, exit 1.
+#  (e) webhookctl check-config says which of the two is wrong, exit 1;
+#  (f) the servers' password changed: a running FastCGI handler answers
+#      503, and 200 again once the file has the new one (no restart).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../contract.sh"
 . "$(dirname "$0")/../nats.sh"
@@ -171,7 +173,21 @@ check "$T/bad.conf" 'TLS|[Cc]ertificate' "the wrong CA"
 config "$T/bad.conf" "$T/bad.pw" "$T/pki/ca.pem"
 check "$T/bad.conf" '[Aa]uthoriz' "a wrong password"
 
-found=$(grep -rlF -e "$pw" -e "$badpw" "$T" --include='*.log' \
+# --- (f) the servers' password changes under a running FastCGI handler ----
+# nats.c gives up a connection after the same authorization error twice;
+# once the file has the new password, the next request connects again.
+pw2=$(head -c 18 /dev/urandom | base64 | tr -d '/+=\n')
+for i in 1 2 3; do
+	sed -i "s|password: \"$pw\"|password: \"$pw2\"|" "$T/nats-$i/nats.conf"
+	kill -HUP "$(server_pid "nats-$i")"
+done
+code=$(nats_post "http://127.0.0.1:$port/hooks/github" t4)
+assert_eq 503 "$code" "the servers' password changed: 503"
+(umask 077; printf '%s\n' "$pw2" >"$T/nats.pw")
+code=$(nats_post "http://127.0.0.1:$port/hooks/github" t5 20)
+assert_eq 200 "$code" "the new password in the file: 200, no restart"
+
+found=$(grep -rlF -e "$pw" -e "$badpw" -e "$pw2" "$T" --include='*.log' \
     --include='*.err' 2>/dev/null || true)
 assert_eq "" "$found" "neither password is in any log"
 t_done
