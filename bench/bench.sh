@@ -238,21 +238,22 @@ ledger_host() {
 }
 
 # The memory limit: a cgroup of our own (v1's memory controller, else
-# v2), holding the web server and its handlers for the run.  Pages
-# already cached stay charged to whoever read them, so the ledger's
-# are dropped from the page cache first (that file only).
-CG=
+# v2), made for one run and holding the web server and its handlers.
+# Pages already cached stay charged to whoever read them, so the
+# ledger's are dropped from the page cache first (that file only).
+CG= CG_N=0
 cg_make() {
 	local v1=/sys/fs/cgroup/memory v2=/sys/fs/cgroup
 
-	[ -z "$CG" ] || return 0
-	if [ -w "$v1/cgroup.procs" ] && mkdir "$v1/webhook-bench-$$"; then
-		CG=$v1/webhook-bench-$$ CG_ROOT=$v1
+	CG_N=$((CG_N + 1))
+	if [ -w "$v1/cgroup.procs" ] &&
+	    mkdir "$v1/webhook-bench-$$-$CG_N"; then
+		CG=$v1/webhook-bench-$$-$CG_N CG_ROOT=$v1
 		echo "$MEMLIMIT" >"$CG/memory.limit_in_bytes"
 	elif [ -e "$v2/cgroup.controllers" ] &&
 	    grep -qw memory "$v2/cgroup.subtree_control" &&
-	    mkdir "$v2/webhook-bench-$$"; then
-		CG=$v2/webhook-bench-$$ CG_ROOT=$v2
+	    mkdir "$v2/webhook-bench-$$-$CG_N"; then
+		CG=$v2/webhook-bench-$$-$CG_N CG_ROOT=$v2
 		echo "$MEMLIMIT" >"$CG/memory.max"
 	else
 		fail "no writable cgroup memory controller for the -memlimit targets"
@@ -263,10 +264,7 @@ cg_make() {
 cg_remove() {
 	local rc=$?
 
-	if [ -n "$CG" ]; then
-		cg_leave
-		rmdir "$CG" 2>/dev/null
-	fi
+	cg_leave
 	return "$rc"
 }
 
@@ -279,6 +277,8 @@ cg_enter() {
 	done
 }
 
+# cg_leave: the processes back to the root group, and ours removed (its
+# page cache charges go to the parent).
 cg_leave() {
 	local pid
 
@@ -286,6 +286,8 @@ cg_leave() {
 	for pid in $(cat "$CG/cgroup.procs"); do
 		echo "$pid" >"$CG_ROOT/cgroup.procs" 2>/dev/null
 	done
+	rmdir "$CG" 2>/dev/null
+	CG=
 }
 
 # ledger_run OUT TAG MEMLIMIT: one run on the ledger host TAG, warm (the
@@ -725,7 +727,10 @@ main() {
 		cat <<'EOF'
 Reproduce: `make bench` (installs wrk and webhook if missing; about nine
 minutes).  BENCH_ROUNDS, BENCH_SECONDS, BENCH_PROCS, BENCH_CONNECTIONS
-and BENCH_ONLY="floor github-relaxed ..." change the run.
+and BENCH_ONLY="floor github-relaxed ..." change the run;
+BENCH_LEDGER_10M=1 adds the ledger of 10 M rows (17 GB, made once into
+build/bench-cache/), BENCH_MEMLIMIT (256M) sets the -memlimit targets'
+cgroup limit.
 
 - Every target gets the same wrk script (bench/post.lua): each request
   a new delivery (its own id, in the body too, so the signed bytes
@@ -745,6 +750,10 @@ and BENCH_ONLY="floor github-relaxed ..." change the run.
 - The run fails if a genuine delivery gets a non-2xx, or if the
   handlers' logs show a failed, duplicate or rejected delivery where
   none was sent (the mixed run must reject exactly its bad signatures).
+- "ledger of N": the same deliveries into a ledger pre-filled with a
+  month of N past ones (tests/helpers/ledger-fill); warm has the file
+  in the page cache, "memory limited" runs the server in a cgroup of
+  that size with the file's pages dropped first.
 EOF
 		if [ -n "$worker" ]; then
 			echo
