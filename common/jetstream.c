@@ -49,6 +49,7 @@ struct jetstream {
 	jsCtx		*js;
 	char		 stream[64];
 	char		 dead[80];
+	char		 claims[80];	/* <stream>_signed */
 	long		 replicas;
 	long		 dedupe_window;
 	int		 checked;	/* the streams were found as configured */
@@ -311,6 +312,7 @@ jetstream_open(const struct jetstream_conf *c, char *err, size_t errlen)
 	}
 	snprintf(j->stream, sizeof(j->stream), "%s", c->stream);
 	snprintf(j->dead, sizeof(j->dead), "%s_dead", c->stream);
+	snprintf(j->claims, sizeof(j->claims), "%s_signed", c->stream);
 	j->replicas = c->replicas;
 	j->dedupe_window = c->dedupe_window;
 	if (natsOptions_Create(&o) != NATS_OK) {
@@ -405,13 +407,21 @@ jetstream_closed(struct jetstream *j)
 	return j != NULL && j->nc != NULL && natsConnection_IsClosed(j->nc);
 }
 
-/* The configuration the deliveries' stream (dead: 0) is made with. */
+/* Our streams: the deliveries, the dead records, the signed-bytes claims. */
+enum js_kind {
+	JS_DELIVERIES,
+	JS_DEAD,
+	JS_CLAIMS,
+};
+
+/* The configuration a stream of ours is made with. */
 static void
-stream_config(const struct jetstream *j, int dead, jsStreamConfig *sc,
-    const char **subjects, char *subj, size_t subjlen)
+stream_config(const struct jetstream *j, enum js_kind kind,
+    jsStreamConfig *sc, const char **subjects, char *subj, size_t subjlen)
 {
 	jsStreamConfig_Init(sc);
-	sc->Name = dead ? j->dead : j->stream;
+	sc->Name = kind == JS_DEAD ? j->dead : kind == JS_CLAIMS ? j->claims :
+	    j->stream;
 	snprintf(subj, subjlen, "%s.>", sc->Name);
 	subjects[0] = subj;
 	sc->Subjects = subjects;
@@ -421,12 +431,16 @@ stream_config(const struct jetstream *j, int dead, jsStreamConfig *sc,
 	sc->Replicas = j->replicas;
 	sc->MaxAge = (int64_t)j->dedupe_window * 1000000000LL;
 	sc->MaxMsgsPerSubject = 1;
-	if (!dead) {
-		/* The second message on a delivery's subject is refused. */
+	if (kind != JS_DEAD) {
+		/*
+		 * The second message on a delivery's (or a claim's) subject
+		 * is refused.
+		 */
 		sc->Discard = js_DiscardNew;
 		sc->DiscardNewPerSubject = true;
-		sc->Duplicates = JS_DUP_WINDOW_NS;
 	}
+	if (kind == JS_DELIVERIES)
+		sc->Duplicates = JS_DUP_WINDOW_NS;
 }
 
 /* Compares what matters; appends differences to err. */
@@ -469,7 +483,7 @@ stream_differs(const jsStreamConfig *want, const jsStreamConfig *have,
 }
 
 static enum jetstream_check
-check_one(struct jetstream *j, int dead, int create, char *err,
+check_one(struct jetstream *j, enum js_kind kind, int create, char *err,
     size_t errlen)
 {
 	jsStreamConfig	 sc;
@@ -480,7 +494,7 @@ check_one(struct jetstream *j, int dead, int create, char *err,
 	natsStatus	 s;
 	enum jetstream_check rc;
 
-	stream_config(j, dead, &sc, subjects, subj, sizeof(subj));
+	stream_config(j, kind, &sc, subjects, subj, sizeof(subj));
 	s = js_GetStreamInfo(&si, j->js, sc.Name, NULL, &jerr);
 	if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr) {
 		if (!create) {
@@ -518,12 +532,21 @@ check_one(struct jetstream *j, int dead, int create, char *err,
 enum jetstream_check
 jetstream_check(struct jetstream *j, int create, char *err, size_t errlen)
 {
+	static const enum js_kind kinds[] = { JS_DELIVERIES, JS_DEAD,
+				    JS_CLAIMS };
 	enum jetstream_check	 rc;
+	size_t			 i;
 
-	if ((rc = check_one(j, 0, create, err, errlen)) != JETSTREAM_OK)
-		return rc;
-	if ((rc = check_one(j, 1, create, err, errlen)) != JETSTREAM_OK)
-		return rc;
+	/*
+	 * The claims' stream came after the other two: a cluster set up by
+	 * an earlier version gets it on first use (check-config notes it
+	 * as missing till then).  The deliveries' stream and its consumer
+	 * are unchanged by it.
+	 */
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if ((rc = check_one(j, kinds[i], create, err, errlen)) !=
+		    JETSTREAM_OK)
+			return rc;
 	if (create)
 		j->checked = 1;
 	return JETSTREAM_OK;
@@ -543,13 +566,13 @@ hex(const unsigned char *p, size_t len, char *out)
 }
 
 /*
- * The subject of one delivery: <stream>.d.<sha256 of "endpoint/id">.
- * Endpoint names have no '/', so the key is unambiguous.  -1 when the
- * key does not fit.
+ * The subject of a key: <name>.<infix><sha256 of key>.  Endpoint names
+ * have no '/', so "endpoint/..." keys are unambiguous.  -1 when the
+ * subject does not fit.
  */
 static int
-delivery_subject(const struct jetstream *j, const char *key, char *subj,
-    size_t subjlen)
+key_subject(const char *name, const char *infix, const char *key,
+    char *subj, size_t subjlen)
 {
 	unsigned char	 md[32];
 	char		 h[65];
@@ -557,7 +580,7 @@ delivery_subject(const struct jetstream *j, const char *key, char *subj,
 	if (hmac_sha256(key, strlen(key), md) == -1)
 		return -1;
 	hex(md, sizeof(md), h);
-	return (size_t)snprintf(subj, subjlen, "%s.d.%s", j->stream, h) >=
+	return (size_t)snprintf(subj, subjlen, "%s.%s%s", name, infix, h) >=
 	    subjlen ? -1 : 0;
 }
 
@@ -597,67 +620,209 @@ out:
 	return m;
 }
 
-enum jetstream_result
-jetstream_publish(struct jetstream *j, const struct ledger_new *n,
-    long budget_ms, char *err, size_t errlen)
+/* The stream refused a message on a subject that has one already. */
+static int
+refused(jsErrCode jerr)
+{
+	return jerr == JS_ERR_MAX_PER_SUBJECT ||
+	    jerr == JSStreamWrongLastSequenceErr;
+}
+
+/* What is left before deadline for one try: at most JS_TRY_WAIT_MS. */
+static long long
+try_wait(long long deadline)
+{
+	long long	 left = deadline - mono_ms();
+
+	return left < JS_TRY_WAIT_MS ? (left > 50 ? left : 50) :
+	    JS_TRY_WAIT_MS;
+}
+
+/* One publish of m to a subject that must be empty; *pa to destroy. */
+static natsStatus
+publish_new(struct jetstream *j, natsMsg *m, const char *msgid,
+    long long deadline, jsPubAck **pa, jsErrCode *jerr)
 {
 	jsPubOptions	 po;
-	jsPubAck	*pa = NULL;
+
+	jsPubOptions_Init(&po);
+	po.MsgId = msgid;
+	po.ExpectNoMessage = true;
+	po.MaxWait = try_wait(deadline);
+	*jerr = 0;
+	*pa = NULL;
+	return js_PublishMsg(pa, j->js, m, &po, jerr);
+}
+
+/*
+ * After a failed try: 0 when there is time for another (after a pause),
+ * -1 with err set past the deadline.
+ */
+static int
+try_again(long long deadline, const char *what, natsStatus s,
+    jsErrCode jerr, int tries, long budget_ms, char *err, size_t errlen)
+{
+	size_t	 len;
+
+	if (mono_ms() + JS_RETRY_PAUSE_MS >= deadline) {
+		nats_reason(err, errlen, what, s, jerr);
+		len = strlen(err);
+		snprintf(err + len, errlen - len, " after %d tries in %ld ms",
+		    tries, budget_ms);
+		return -1;
+	}
+	pause_ms(JS_RETRY_PAUSE_MS);
+	return 0;
+}
+
+/*
+ * Claims n's signed bytes for n's delivery id before the delivery is
+ * published: a message on <stream>_signed.<sha256 of "endpoint/
+ * signed_sha256">, payload the delivery id, in a stream that (like the
+ * deliveries') keeps one message per subject for dedupe_window and
+ * refuses a second, on any host, through leader changes.  The claims
+ * have a stream of their own so that the workers' consumer (one filter
+ * subject in nats-server 2.9, made unfiltered by earlier versions, and
+ * requeued copies under <stream>.r.*) never sees them.
+ *
+ * Refused: the claim is read back.  Our own id is a retry of this
+ * delivery (after a 503, or a claim whose PubAck was lost): go on, the
+ * delivery's own subject dedupes it.  Another id: a replay, answered
+ * duplicate of that id, nothing published.  The order matters:
+ *  - claim first, delivery second: a replay racing its original on
+ *    another host loses at the claim, so neither both nor none is queued;
+ *  - a claim is never removed: a 503 after it leaves a claim naming
+ *    this id, which lets this id's retry through and nothing else.  (A
+ *    removal could not tell a lost PubAck from a refusal, and would let
+ *    a replay in beside a delivery stored after all.)  So once a
+ *    delivery has been answered 503, the same bytes under another id
+ *    are a duplicate of it even if it is never sent again: only a
+ *    sender's retry under the first id stores them.
+ * Returns JETSTREAM_QUEUED (the claim is this delivery's),
+ * JETSTREAM_DUPLICATE with the claiming id in earlier, or
+ * JETSTREAM_FAILED with err set.
+ */
+static enum jetstream_result
+claim_signed(struct jetstream *j, const struct ledger_new *n,
+    long long deadline, long budget_ms, char *earlier, size_t earlierlen,
+    char *err, size_t errlen)
+{
+	jsOptions	 jo;
+	jsPubAck	*pa;
+	jsErrCode	 jerr;
+	natsMsg		*m = NULL, *c;
+	struct buf	 key;
+	char		 subj[128];
+	const char	*data;
+	natsStatus	 s;
+	size_t		 idlen = strlen(n->delivery_id), len;
+	int		 tries = 0;
+	enum jetstream_result rc = JETSTREAM_FAILED;
+
+	buf_init(&key, 256);
+	if (buf_printf(&key, "%s/%s", n->endpoint, n->signed_sha256) == -1 ||
+	    key_subject(j->claims, "", key.data, subj, sizeof(subj)) == -1 ||
+	    natsMsg_Create(&m, subj, NULL, n->delivery_id, (int)idlen) !=
+	    NATS_OK) {
+		snprintf(err, errlen, "cannot build the claim: out of memory");
+		buf_release(&key);
+		return JETSTREAM_FAILED;
+	}
+	for (;;) {
+		tries++;
+		s = publish_new(j, m, NULL, deadline, &pa, &jerr);
+		jsPubAck_Destroy(pa);
+		if (s == NATS_OK) {
+			rc = JETSTREAM_QUEUED;
+			break;
+		}
+		if (refused(jerr)) {
+			jsOptions_Init(&jo);
+			jo.Wait = try_wait(deadline);
+			jerr = 0;
+			s = js_GetLastMsg(&c, j->js, j->claims, subj, &jo,
+			    &jerr);
+			if (s == NATS_OK) {
+				data = natsMsg_GetData(c);
+				len = (size_t)natsMsg_GetDataLength(c);
+				if (len == idlen && (len == 0 || memcmp(data,
+				    n->delivery_id, len) == 0))
+					rc = JETSTREAM_QUEUED;
+				else {
+					snprintf(earlier, earlierlen, "%.*s",
+					    (int)len, data != NULL ? data : "");
+					rc = JETSTREAM_DUPLICATE;
+				}
+				natsMsg_Destroy(c);
+				break;
+			}
+			/* No answer, or it just aged out: claim again. */
+		}
+		if (try_again(deadline, "no PubAck for the signed-bytes claim"
+		    " from the NATS cluster", s, jerr, tries, budget_ms, err,
+		    errlen) == -1)
+			break;
+	}
+	natsMsg_Destroy(m);
+	buf_release(&key);
+	return rc;
+}
+
+enum jetstream_result
+jetstream_publish(struct jetstream *j, const struct ledger_new *n,
+    long budget_ms, char *earlier, size_t earlierlen, char *err,
+    size_t errlen)
+{
+	jsPubAck	*pa;
 	jsErrCode	 jerr;
 	natsMsg		*m;
 	struct buf	 key;
 	char		 subj[128];
-	long long	 deadline = mono_ms() + budget_ms, left;
+	long long	 deadline = mono_ms() + budget_ms;
 	natsStatus	 s;
-	size_t		 len;
 	int		 tries = 0, lost = 0;
 	enum jetstream_result rc = JETSTREAM_FAILED;
 
+	if (earlierlen > 0)
+		earlier[0] = '\0';
 	if (!j->checked && jetstream_check(j, 1, err, errlen) !=
 	    JETSTREAM_OK)
 		return JETSTREAM_FAILED;
+	/* Unsigned deliveries (a shared token) have no bytes to claim. */
+	if (n->signed_sha256 != NULL && n->signed_sha256[0] != '\0' &&
+	    (rc = claim_signed(j, n, deadline, budget_ms, earlier, earlierlen,
+	    err, errlen)) != JETSTREAM_QUEUED)
+		return rc;
+	rc = JETSTREAM_FAILED;
 	buf_init(&key, 4096);
 	if (buf_printf(&key, "%s/%s", n->endpoint, n->delivery_id) == -1 ||
-	    delivery_subject(j, key.data, subj, sizeof(subj)) == -1 ||
-	    (m = delivery_msg(subj, n)) == NULL) {
+	    key_subject(j->stream, "d.", key.data, subj, sizeof(subj)) ==
+	    -1 || (m = delivery_msg(subj, n)) == NULL) {
 		snprintf(err, errlen, "cannot build the message: out of"
 		    " memory");
 		buf_release(&key);
 		return JETSTREAM_FAILED;
 	}
 	for (;;) {
-		left = deadline - mono_ms();
-		jsPubOptions_Init(&po);
-		po.MsgId = key.data;
-		po.ExpectNoMessage = true;
-		po.MaxWait = left < JS_TRY_WAIT_MS ? (left > 50 ? left : 50) :
-		    JS_TRY_WAIT_MS;
-		jerr = 0;
 		tries++;
-		s = js_PublishMsg(&pa, j->js, m, &po, &jerr);
+		s = publish_new(j, m, key.data, deadline, &pa, &jerr);
 		if (s == NATS_OK) {
 			rc = pa->Duplicate ? JETSTREAM_DUPLICATE :
 			    JETSTREAM_QUEUED;
 			jsPubAck_Destroy(pa);
 			break;
 		}
-		if (jerr == JS_ERR_MAX_PER_SUBJECT ||
-		    jerr == JSStreamWrongLastSequenceErr) {
+		jsPubAck_Destroy(pa);
+		if (refused(jerr)) {
 			rc = JETSTREAM_DUPLICATE;
 			break;
 		}
 		/* A lost PubAck may hide a stored message: ours, later. */
 		if (s == NATS_TIMEOUT)
 			lost = 1;
-		if (mono_ms() + JS_RETRY_PAUSE_MS >= deadline) {
-			nats_reason(err, errlen, "no PubAck from the NATS"
-			    " cluster", s, jerr);
-			len = strlen(err);
-			snprintf(err + len, errlen - len, " after %d tries in"
-			    " %ld ms", tries, budget_ms);
+		if (try_again(deadline, "no PubAck from the NATS cluster", s,
+		    jerr, tries, budget_ms, err, errlen) == -1)
 			break;
-		}
-		pause_ms(JS_RETRY_PAUSE_MS);
 	}
 	natsMsg_Destroy(m);
 	buf_release(&key);

@@ -11,7 +11,11 @@
  * across restarts and leader changes.  (The Nats-Msg-Id window alone
  * forgets ids once their message is gone or the leader changes, see
  * /work/shared/JETSTREAM.md; it is set too, for the quick "Duplicate"
- * answer to a resend within two minutes.)  Nothing is ever deleted from
+ * answer to a resend within two minutes.)  Stream <stream>_signed, made
+ * the same way, keeps one claim per endpoint and signed bytes,
+ * <stream>_signed.<sha256 of "endpoint/signed_sha256"> = the delivery id
+ * that has them, so that a replay under a new id is a duplicate too, as
+ * with SQLite's signed_sha256.  Nothing is ever deleted from
  * the stream: what the worker did is tracked by its consumer, and what
  * died by records in <stream>_dead (see the worker's functions below).
  *
@@ -62,7 +66,8 @@ enum jetstream_check {
 };
 
 /*
- * Looks at the stream (and the dead-letter stream); with create, makes
+ * Looks at the stream (and the dead-letter and claims streams); with
+ * create, makes
  * missing ones with the configured replicas.  A stream configured
  * otherwise is never changed.  Reasons go to err.
  */
@@ -96,11 +101,14 @@ enum jetstream_result {
  * holds it), retrying through leader elections and reconnects for at
  * most budget_ms.  JETSTREAM_FAILED sets err; the delivery may still
  * have been stored if its PubAck alone was lost, in which case a resend
- * is a duplicate.
+ * is a duplicate.  A delivery with signed_sha256 first claims its signed
+ * bytes in <stream>_signed (see jetstream.c): bytes claimed by another
+ * delivery id give JETSTREAM_DUPLICATE with that id in earlier (else
+ * earlier is "").
  */
 enum jetstream_result jetstream_publish(struct jetstream *,
-		    const struct ledger_new *, long budget_ms, char *err,
-		    size_t errlen);
+		    const struct ledger_new *, long budget_ms, char *earlier,
+		    size_t earlierlen, char *err, size_t errlen);
 
 /*
  * The worker's side: one durable pull consumer, "workers", shared by

@@ -30,6 +30,7 @@ struct store {
 	long long		 lease_ms;
 	int			 slots;			/* worker's `workers` */
 	long long		 version;		/* for data_version */
+	char			 earlier[256];	/* NATS: replay of */
 	char			 name[PATH_MAX + 32];
 };
 
@@ -162,8 +163,8 @@ store_insert(struct store *st, const struct ledger_new *n, long long *rowid,
 			if ((st->js = jetstream_open(&c, err, errlen)) == NULL)
 				return LEDGER_ERROR;
 		}
-		switch (jetstream_publish(st->js, n, DEF_NATS_BUDGET_MS, err,
-		    errlen)) {
+		switch (jetstream_publish(st->js, n, DEF_NATS_BUDGET_MS,
+		    st->earlier, sizeof(st->earlier), err, errlen)) {
 		case JETSTREAM_QUEUED:
 			return LEDGER_INSERTED;
 		case JETSTREAM_DUPLICATE:
@@ -192,8 +193,9 @@ store_earlier(struct store *st, const struct ledger_new *n, int *same_id,
 {
 	if (st->ledger != NULL)
 		return ledger_earlier(st->ledger, n, same_id, out, outlen);
-	*same_id = 1;
-	snprintf(out, outlen, "%s", n->delivery_id);
+	/* NATS: the claim on the signed bytes named another id, or not. */
+	*same_id = st->earlier[0] == '\0';
+	snprintf(out, outlen, "%s", *same_id ? n->delivery_id : st->earlier);
 	return 0;
 }
 

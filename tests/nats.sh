@@ -180,3 +180,43 @@ nats_consumer_elections() {
 	cat "$T"/nats-*/nats.log 2>/dev/null |
 	    grep -c "new consumer leader for '.* > workers'" || true
 }
+
+# nats_two_hosts [GLOBAL_LINES]: two receiver "hosts" on the cluster, each
+# a lighttpd with its own configuration ($T/a.conf, $T/b.conf: GLOBAL_LINES
+# added to [global]) and its own log and state folders ($T/a, $T/b),
+# serving /hooks/github; sets NATS_PORT_A and NATS_PORT_B.  Host b's
+# web server is recorded as "host-b" in $T/.servers.
+nats_two_hosts() {
+	local h bconf
+
+	for h in a b; do
+		server_dir "$T/$h/log" "$T/$h/state"
+		cat >"$T/$h.conf" <<CONF
+[global]
+log_dir = $T/$h/log
+state_dir = $T/$h/state
+require_https = no
+store = nats
+nats_url = $NATS_URLS
+nats_replicas = 3
+${1:-}
+
+[github]
+provider = github
+secret = It's a Secret to Everybody
+CONF
+	done
+	NATS_PORT_A=$(free_port)
+	NATS_PORT_B=$(free_port)
+	WEBHOOK_CONFIG=$T/a.conf MAX_PROCS=2 \
+	    ENDPOINTS="github:$CGI_DIR/github.fcgi" \
+	    start_server lighttpd-fcgi "$NATS_PORT_A"
+	# The second host: the same harness under its own directory.
+	mkdir -p "$T/b-srv/.servers"
+	bconf=$T/b.conf
+	T=$T/b-srv WEBHOOK_CONFIG=$bconf MAX_PROCS=2 \
+	    ENDPOINTS="github:$CGI_DIR/github.fcgi" \
+	    start_server lighttpd-fcgi "$NATS_PORT_B"
+	cp "$T/b-srv/.servers/lighttpd-fcgi.pids" "$T/.servers/host-b.pids"
+	rm "$T/b-srv/.servers/lighttpd-fcgi.pids"
+}

@@ -56,8 +56,8 @@ main(int argc, char **argv)
 	for (i = 1; i <= count; i++) {
 		snprintf(id, sizeof(id), "fill-%ld", i);
 		n.received_at = i;
-		if (jetstream_publish(j, &n, 10000, err, sizeof(err)) !=
-		    JETSTREAM_QUEUED && failed++ == 0)
+		if (jetstream_publish(j, &n, 10000, NULL, 0, err,
+		    sizeof(err)) != JETSTREAM_QUEUED && failed++ == 0)
 			fprintf(stderr, "nats-fill: %s: %s\n", id, err);
 	}
 	jetstream_close(j);

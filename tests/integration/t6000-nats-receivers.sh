@@ -20,36 +20,9 @@ RESEND=${NATS_RESEND:-30}
 nats_cluster 3
 ok "3-node cluster up with a meta leader"
 
-# host_config NAME: $T/NAME.conf, its own log and state folders.
-host_config() {
-	server_dir "$T/$1/log" "$T/$1/state"
-	cat >"$T/$1.conf" <<CONF
-[global]
-log_dir = $T/$1/log
-state_dir = $T/$1/state
-require_https = no
-store = nats
-nats_url = $NATS_URLS
-nats_replicas = 3
-
-[github]
-provider = github
-secret = It's a Secret to Everybody
-CONF
-}
-host_config a
-host_config b
-pa=$(free_port)
-pb=$(free_port)
-WEBHOOK_CONFIG=$T/a.conf MAX_PROCS=2 \
-    ENDPOINTS="github:$CGI_DIR/github.fcgi" start_server lighttpd-fcgi "$pa"
-# The second host: the same harness under its own directory.
-mkdir -p "$T/b-srv/.servers"
-bconf=$T/b.conf
-T=$T/b-srv WEBHOOK_CONFIG=$bconf MAX_PROCS=2 \
-    ENDPOINTS="github:$CGI_DIR/github.fcgi" start_server lighttpd-fcgi "$pb"
-cp "$T/b-srv/.servers/lighttpd-fcgi.pids" "$T/.servers/host-b.pids"
-rm "$T/b-srv/.servers/lighttpd-fcgi.pids"
+nats_two_hosts
+pa=$NATS_PORT_A
+pb=$NATS_PORT_B
 
 # Precomputed, signed requests: curl -K files, one per (delivery, host).
 mkdir "$T/req"
