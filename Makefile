@@ -79,15 +79,26 @@ $(LIB): $(LIB_OBJS)
 
 # STATIC_LIBS=1 links the handlers with the libraries' archives (libc
 # stays shared).  In CGI mode, where every request starts a process,
-# that saves the dynamic linking of OpenSSL and SQLite (~2.5 ms a
-# request, see bench/RESULTS.md); the price is a rebuild for every
-# security update of those libraries.  FastCGI gains nothing from it.
+# that saves the dynamic linking of OpenSSL and SQLite (4 M of a
+# request's 10.6 M instructions, see README); the price is a rebuild
+# for every security update of those libraries.  FastCGI gains nothing.
+#
+# Neither links libnats: common/jetstream.c loads it (dlopen) when an
+# endpoint's store = nats, so that the many handlers on the SQLite
+# ledger do not map it, libssl and libprotobuf-c on every CGI request.
 ifeq ($(STATIC_LIBS),1)
 HANDLER_LIBS = -Wl,-Bstatic -lfcgi -lcrypto -ljson-c -lsqlite3 -linih \
-	-lseccomp -Wl,-Bdynamic -lnats -lm -pthread -ldl
+	-lseccomp -Wl,-Bdynamic -lm -pthread -ldl
 else
-HANDLER_LIBS = $(PKG_LIBS)
+HANDLER_LIBS = $(filter-out -lnats,$(PKG_LIBS)) -ldl
 endif
+
+# The library jetstream.c loads: the one its header came with.
+NATS_SONAME := $(shell objdump -p "$$(pkg-config --variable=libdir \
+	libnats 2>/dev/null)/libnats.so" 2>/dev/null | \
+	awk '$$1 == "SONAME" { print $$2 }')
+$(BUILD)/obj/common/jetstream.o: ALL_CFLAGS += \
+	$(if $(NATS_SONAME),-DNATS_SONAME='"$(NATS_SONAME)"')
 
 $(BUILD)/cgi-bin/%.fcgi: $(BUILD)/obj/handlers/%.o $(LIB)
 	@mkdir -p $(@D)

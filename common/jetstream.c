@@ -14,6 +14,7 @@
  *    another configuration (that leaves restarted nodes out of step),
  *    so a mismatch is reported, not "fixed".
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -30,6 +31,172 @@
 #include "jetstream.h"
 #include "ledger.h"
 #include "log.h"
+
+/*
+ * libnats (with libssl and libprotobuf-c) is loaded only when a store =
+ * nats needs it, by jetstream_load(): a handler on the SQLite ledger
+ * never maps it.  Linked, it cost every CGI request 1.25 M of the
+ * dynamic linker's 5.8 M instructions, and with STATIC_LIBS=1 it was
+ * what still pulled libcrypto.so in (4 M).  Every function of nats.c
+ * called in this file is in NATS_FUNCS and in the #defines below that
+ * route the calls through nats_lib; one missing from both fails the
+ * handlers' link (they are linked without -lnats).
+ */
+#ifndef NATS_SONAME
+#define NATS_SONAME	"libnats.so.3.4"
+#endif
+
+#define NATS_FUNCS \
+	X(jsConsumerInfo_Destroy) \
+	X(jsCtx_Destroy) \
+	X(jsMsgMetaData_Destroy) \
+	X(jsOptions_Init) \
+	X(jsPubAck_Destroy) \
+	X(jsPubOptions_Init) \
+	X(jsStreamConfig_Init) \
+	X(jsStreamInfo_Destroy) \
+	X(jsSubOptions_Init) \
+	X(js_AddStream) \
+	X(js_GetConsumerInfo) \
+	X(js_GetMsg) \
+	X(js_GetStreamInfo) \
+	X(js_PublishMsg) \
+	X(js_PullSubscribe) \
+	X(js_PurgeStream) \
+	X(natsConnection_Connect) \
+	X(natsConnection_Destroy) \
+	X(natsConnection_GetConnectedUrl) \
+	X(natsConnection_IsClosed) \
+	X(js_GetLastMsg) \
+	X(natsConnection_Status) \
+	X(natsConnection_GetLastError) \
+	X(natsConnection_JetStream) \
+	X(natsMsgHeader_Get) \
+	X(natsMsgHeader_Keys) \
+	X(natsMsgHeader_Set) \
+	X(natsMsgList_Destroy) \
+	X(natsMsg_AckSync) \
+	X(natsMsg_Create) \
+	X(natsMsg_Destroy) \
+	X(natsMsg_GetData) \
+	X(natsMsg_GetDataLength) \
+	X(natsMsg_GetMetaData) \
+	X(natsMsg_GetSubject) \
+	X(natsMsg_Nak) \
+	X(natsMsg_NakWithDelay) \
+	X(natsMsg_Term) \
+	X(natsOptions_Create) \
+	X(natsOptions_Destroy) \
+	X(natsOptions_LoadCATrustedCertificates) \
+	X(natsOptions_LoadCertificatesChain) \
+	X(natsOptions_SetDisconnectedCB) \
+	X(natsOptions_SetFailRequestsOnDisconnect) \
+	X(natsOptions_SetMaxPingsOut) \
+	X(natsOptions_SetMaxReconnect) \
+	X(natsOptions_SetName) \
+	X(natsOptions_SetPingInterval) \
+	X(natsOptions_SetReconnectWait) \
+	X(natsOptions_SetReconnectedCB) \
+	X(natsOptions_SetRetryOnFailedConnect) \
+	X(natsOptions_SetSecure) \
+	X(natsOptions_SetServers) \
+	X(natsOptions_SetTimeout) \
+	X(natsOptions_SetUserCredentialsFromFiles) \
+	X(natsOptions_SetUserInfo) \
+	X(natsStatus_GetText) \
+	X(natsSubscription_Destroy) \
+	X(natsSubscription_Fetch) \
+	X(nats_GetLastError)
+
+static struct {
+#define X(f)	__typeof__(f) *f;
+	NATS_FUNCS
+#undef X
+} nats_lib;
+static int	 nats_loaded;
+
+int
+jetstream_load(char *err, size_t errlen)
+{
+	void	*h;
+
+	if (nats_loaded)
+		return 0;
+	if ((h = dlopen(NATS_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(err, errlen, "cannot load the NATS client library: %s",
+		    dlerror());
+		return -1;
+	}
+#define X(f)	if ((*(void **)&nats_lib.f = dlsym(h, #f)) == NULL) { \
+		snprintf(err, errlen, "%s: no %s", NATS_SONAME, #f); \
+		return -1; \
+	}
+	NATS_FUNCS
+#undef X
+	nats_loaded = 1;
+	return 0;
+}
+
+#define jsConsumerInfo_Destroy	(nats_lib.jsConsumerInfo_Destroy)
+#define jsCtx_Destroy	(nats_lib.jsCtx_Destroy)
+#define jsMsgMetaData_Destroy	(nats_lib.jsMsgMetaData_Destroy)
+#define jsOptions_Init	(nats_lib.jsOptions_Init)
+#define jsPubAck_Destroy	(nats_lib.jsPubAck_Destroy)
+#define jsPubOptions_Init	(nats_lib.jsPubOptions_Init)
+#define jsStreamConfig_Init	(nats_lib.jsStreamConfig_Init)
+#define jsStreamInfo_Destroy	(nats_lib.jsStreamInfo_Destroy)
+#define jsSubOptions_Init	(nats_lib.jsSubOptions_Init)
+#define js_AddStream	(nats_lib.js_AddStream)
+#define js_GetConsumerInfo	(nats_lib.js_GetConsumerInfo)
+#define js_GetMsg	(nats_lib.js_GetMsg)
+#define js_GetStreamInfo	(nats_lib.js_GetStreamInfo)
+#define js_PublishMsg	(nats_lib.js_PublishMsg)
+#define js_PullSubscribe	(nats_lib.js_PullSubscribe)
+#define js_PurgeStream	(nats_lib.js_PurgeStream)
+#define natsConnection_Connect	(nats_lib.natsConnection_Connect)
+#define natsConnection_Destroy	(nats_lib.natsConnection_Destroy)
+#define natsConnection_GetConnectedUrl	(nats_lib.natsConnection_GetConnectedUrl)
+#define natsConnection_IsClosed	(nats_lib.natsConnection_IsClosed)
+#define js_GetLastMsg	(nats_lib.js_GetLastMsg)
+#define natsConnection_Status	(nats_lib.natsConnection_Status)
+#define natsConnection_GetLastError	(nats_lib.natsConnection_GetLastError)
+#define natsConnection_JetStream	(nats_lib.natsConnection_JetStream)
+#define natsMsgHeader_Get	(nats_lib.natsMsgHeader_Get)
+#define natsMsgHeader_Keys	(nats_lib.natsMsgHeader_Keys)
+#define natsMsgHeader_Set	(nats_lib.natsMsgHeader_Set)
+#define natsMsgList_Destroy	(nats_lib.natsMsgList_Destroy)
+#define natsMsg_AckSync	(nats_lib.natsMsg_AckSync)
+#define natsMsg_Create	(nats_lib.natsMsg_Create)
+#define natsMsg_Destroy	(nats_lib.natsMsg_Destroy)
+#define natsMsg_GetData	(nats_lib.natsMsg_GetData)
+#define natsMsg_GetDataLength	(nats_lib.natsMsg_GetDataLength)
+#define natsMsg_GetMetaData	(nats_lib.natsMsg_GetMetaData)
+#define natsMsg_GetSubject	(nats_lib.natsMsg_GetSubject)
+#define natsMsg_Nak	(nats_lib.natsMsg_Nak)
+#define natsMsg_NakWithDelay	(nats_lib.natsMsg_NakWithDelay)
+#define natsMsg_Term	(nats_lib.natsMsg_Term)
+#define natsOptions_Create	(nats_lib.natsOptions_Create)
+#define natsOptions_Destroy	(nats_lib.natsOptions_Destroy)
+#define natsOptions_LoadCATrustedCertificates	(nats_lib.natsOptions_LoadCATrustedCertificates)
+#define natsOptions_LoadCertificatesChain	(nats_lib.natsOptions_LoadCertificatesChain)
+#define natsOptions_SetDisconnectedCB	(nats_lib.natsOptions_SetDisconnectedCB)
+#define natsOptions_SetFailRequestsOnDisconnect	(nats_lib.natsOptions_SetFailRequestsOnDisconnect)
+#define natsOptions_SetMaxPingsOut	(nats_lib.natsOptions_SetMaxPingsOut)
+#define natsOptions_SetMaxReconnect	(nats_lib.natsOptions_SetMaxReconnect)
+#define natsOptions_SetName	(nats_lib.natsOptions_SetName)
+#define natsOptions_SetPingInterval	(nats_lib.natsOptions_SetPingInterval)
+#define natsOptions_SetReconnectWait	(nats_lib.natsOptions_SetReconnectWait)
+#define natsOptions_SetReconnectedCB	(nats_lib.natsOptions_SetReconnectedCB)
+#define natsOptions_SetRetryOnFailedConnect	(nats_lib.natsOptions_SetRetryOnFailedConnect)
+#define natsOptions_SetSecure	(nats_lib.natsOptions_SetSecure)
+#define natsOptions_SetServers	(nats_lib.natsOptions_SetServers)
+#define natsOptions_SetTimeout	(nats_lib.natsOptions_SetTimeout)
+#define natsOptions_SetUserCredentialsFromFiles	(nats_lib.natsOptions_SetUserCredentialsFromFiles)
+#define natsOptions_SetUserInfo	(nats_lib.natsOptions_SetUserInfo)
+#define natsStatus_GetText	(nats_lib.natsStatus_GetText)
+#define natsSubscription_Destroy	(nats_lib.natsSubscription_Destroy)
+#define natsSubscription_Fetch	(nats_lib.natsSubscription_Fetch)
+#define nats_GetLastError	(nats_lib.nats_GetLastError)
 
 #define JS_MAX_URLS		16
 #define JS_URL_LEN		256
@@ -306,6 +473,8 @@ jetstream_open(const struct jetstream_conf *c, char *err, size_t errlen)
 		    " digits, '_' or '-'");
 		return NULL;
 	}
+	if (jetstream_load(err, errlen) == -1)
+		return NULL;
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;

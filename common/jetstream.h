@@ -54,6 +54,12 @@ struct jetstream_conf {
  * err for a bad configuration (URL, credentials, TLS files).  Caller
  * closes with jetstream_close().
  */
+/*
+ * Loads the NATS client library (libnats, dlopen), once; jetstream_open()
+ * does it too.  A sandboxed program calls it before sandbox_enter(),
+ * which forbids mapping code.  0, or -1 with the reason in err.
+ */
+int		 jetstream_load(char *err, size_t errlen);
 struct jetstream *jetstream_open(const struct jetstream_conf *, char *err,
 		    size_t errlen);
 void		 jetstream_close(struct jetstream *);

@@ -963,6 +963,7 @@ serve(const struct provider *p, int argc, char **argv)
 {
 	static struct server	 s;
 	struct buf		 why;
+	char			 err[256];
 	int			 rc, quiet;
 
 	log_init(p->name, getenv("WEBHOOK_DEBUG") != NULL);
@@ -1011,9 +1012,16 @@ serve(const struct provider *p, int argc, char **argv)
 		if (site_store(&s, &s.sites[0], &why) == NULL && !quiet)
 			log_warnx("%s", why.data);
 		buf_release(&why);
-		/* A NATS connection reconnects from inside the sandbox. */
-		if (store_is_nats(&s.sites[0].ep))
+		/*
+		 * A NATS connection reconnects from inside the sandbox, and
+		 * a store that failed to open opens again there: the client
+		 * library is mapped now (if the open has not done it).
+		 */
+		if (store_is_nats(&s.sites[0].ep)) {
 			sandbox_allow_network();
+			if (store_load_nats(err, sizeof(err)) == -1)
+				log_warnx("%s", err);
+		}
 	}
 	/*
 	 * What would load lazily on the first request (OpenSSL's providers,

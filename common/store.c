@@ -43,6 +43,12 @@ store_is_nats(const struct endpoint *ep)
 	return ep->store != NULL && strcmp(ep->store, "nats") == 0;
 }
 
+int
+store_load_nats(char *err, size_t errlen)
+{
+	return jetstream_load(err, errlen);
+}
+
 /* The jetstream configuration of an endpoint's [global] keys. */
 static void
 nats_conf(const struct endpoint *ep, const char *client,

@@ -35,6 +35,8 @@ int		 store_check(const struct endpoint *, char *err, size_t errlen);
 
 /* Is the endpoint's store a NATS cluster (handlers then need network)? */
 int		 store_is_nats(const struct endpoint *);
+/* Before the sandbox, with store = nats: see jetstream_load(). */
+int		 store_load_nats(char *err, size_t errlen);
 
 /*
  * Stores a delivery, as ledger_insert() does.  With NATS, inserted means

@@ -516,6 +516,7 @@ main(int argc, char *argv[])
 	struct request_src	*src;
 	struct request		 req;
 	struct buf		 out, scratch;
+	char			 err[256];
 	int			 rc;
 
 	log_init("metrics", getenv("WEBHOOK_DEBUG") != NULL);
@@ -539,8 +540,12 @@ main(int argc, char *argv[])
 	 * With store = nats it also asks the cluster, over the sockets and
 	 * threads the filter then allows, as in the receivers.
 	 */
-	if (config_wants_nats(getenv("WEBHOOK_CONFIG")))
+	if (config_wants_nats(getenv("WEBHOOK_CONFIG"))) {
 		sandbox_allow_network();
+		/* The client library is mapped now: code, after, cannot be. */
+		if (store_load_nats(err, sizeof(err)) == -1)
+			log_warnx("%s", err);
+	}
 	tzset();
 	if (sandbox_enter() == -1)
 		log_warn("cannot enter the sandbox");
