@@ -473,6 +473,9 @@ match_parts(const struct scheme *sc, const struct endpoint *ep,
 			return set(v, VERDICT_ERROR, NULL,
 			    "SHA-256 computation failed"), -1;
 		v->have_signed = 1;
+		/* GitHub and most others: the body's digest is this one. */
+		v->signed_is_body = nparts == 1 && parts[0].data == in->body &&
+		    parts[0].len == in->bodylen;
 	}
 	return 0;
 }

@@ -54,6 +54,7 @@ struct verdict {
 	 */
 	int		 have_signed;
 	unsigned char	 signed_sha256[32];
+	int		 signed_is_body; /* those bytes are the body alone */
 	/* A signed-URL scheme: the URL tried first, and where it came from. */
 	char		 url[LIMIT_URL + 1];
 	int		 url_rebuilt;	/* from the request: no public_url */

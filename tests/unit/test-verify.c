@@ -861,6 +861,22 @@ expect_reason(const struct fixture *fx, enum verdict_code code,
 			    *parts);
 }
 
+/* Hex HMAC-SHA256 of "0123456789" under a secret, for GitHub's header. */
+static void
+github_sig(const char *secret, char *out, size_t outlen)
+{
+	struct hmac_part	 part = { "0123456789", 10 };
+	unsigned char		 mac[32];
+	struct buf		 hex;
+
+	assert_int_equal(hmac_compute(HMAC_SHA256, secret, strlen(secret),
+	    &part, 1, mac), 0);
+	buf_init(&hex, 64);
+	assert_int_equal(verify_encode(ENC_HEX, mac, 32, &hex), 0);
+	snprintf(out, outlen, "%s", hex.data);
+	buf_release(&hex);
+}
+
 /* Hex HMAC-SHA256 of "t.0123456789" under a secret, for Stripe headers. */
 static void
 stripe_sig(const char *secret, const char *t, char *out, size_t outlen)
@@ -903,6 +919,8 @@ test_signed_digest(void **state)
 	fx_run(&fx, &provider_stripe, hdr, NULL, NULL, 1700000000);
 	assert_int_equal(fx.v.have_signed, 1);
 	assert_memory_equal(fx.v.signed_sha256, want, 32);
+	/* Not the body alone: serve.c must hash the body itself. */
+	assert_int_equal(fx.v.signed_is_body, 0);
 	fx_done(&fx);
 	/* Signed with another secret of the endpoint: the same key. */
 	snprintf(hdr, sizeof(hdr), "t=1700000000,v1=%s,v1=%s", good, old);
@@ -914,6 +932,18 @@ test_signed_digest(void **state)
 	snprintf(hdr, sizeof(hdr), "t=1700000000,v1=%s", good);
 	fx_run(&fx, &provider_stripe, hdr, NULL, NULL, 1700000000);
 	assert_int_equal(fx.v.have_signed, 0);
+	fx_done(&fx);
+	/*
+	 * GitHub signs the body alone: the digest is the body's, which
+	 * serve.c then takes instead of hashing the body again.
+	 */
+	assert_int_equal(hmac_sha256("0123456789", 10, want), 0);
+	github_sig("two", good, sizeof(good));
+	snprintf(hdr, sizeof(hdr), "sha256=%s", good);
+	fx_run(&fx, &provider_github, hdr, NULL, NULL, 0);
+	assert_int_equal(fx.v.have_signed, 1);
+	assert_int_equal(fx.v.signed_is_body, 1);
+	assert_memory_equal(fx.v.signed_sha256, want, 32);
 	fx_done(&fx);
 }
 
