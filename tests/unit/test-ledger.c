@@ -813,14 +813,18 @@ fill_next(void *arg, struct ledger_old *o)
 	return 1;
 }
 
-/* How many rows the gauges (done_counts for done) give endpoint/state. */
+/* The gauges' (done_counts') done and dead rows of endpoint github. */
 static int
 gauge_fn(void *arg, const struct ledger_count *c)
 {
 	long long	*n = arg;
 
-	if (strcmp(c->endpoint, "github") == 0)
-		n[strcmp(c->state, "done") == 0 ? 0 : 1] = c->count;
+	if (strcmp(c->endpoint, "github") != 0)
+		return 0;
+	if (strcmp(c->state, "done") == 0)
+		n[0] = c->count;
+	else if (strcmp(c->state, "dead") == 0)
+		n[1] = c->count;
 	return 0;
 }
 
@@ -835,7 +839,8 @@ test_fill(void **state)
 	struct db		 db;
 	struct fill_src		 f = { 0, 250000, "", "" };
 	struct ledger_new	 d;
-	long long		 row, n[2] = { 0, 0 }, pruned, deleted;
+	long long		 row, n[2] = { 0, 0 }, pruned, deleted, total;
+	long			 calls;
 	char			 err[256];
 
 	(void)state;
@@ -863,6 +868,27 @@ test_fill(void **state)
 	assert_int_equal(ledger_gauges(db.l, gauge_fn, n, err, sizeof(err)),
 	    0);
 	assert_int_equal(n[0], 247500 - 495);
+	/*
+	 * A backlog of all of it: one call stops after its time (the pauses
+	 * between batches of at most 1,024 rows alone outlast it), the next
+	 * ones go on, and together they delete every done row once.
+	 */
+	assert_int_equal(ledger_prune(db.l, 10000000, 0, 1000, &pruned,
+	    &deleted, err, sizeof(err)), 0);
+	assert_true(deleted < 247500 - 495);
+	total = deleted;
+	for (calls = 1; deleted + pruned > 0 && calls < 10000; calls++) {
+		assert_int_equal(ledger_prune(db.l, 10000000, 0, 1000,
+		    &pruned, &deleted, err, sizeof(err)), 0);
+		total += deleted;
+	}
+	assert_int_equal(total, 247500 - 495);
+	assert_true(calls > 2);
+	n[0] = n[1] = 0;	/* a count of 0 may not be reported */
+	assert_int_equal(ledger_gauges(db.l, gauge_fn, n, err, sizeof(err)),
+	    0);
+	assert_int_equal(n[0], 0);
+	assert_int_equal(n[1], 2500);
 	db_done(&db);
 }
 
