@@ -159,12 +159,15 @@ EOF
 	if selected github-nats-r1 || selected github-nats-r3; then
 		nats_setup
 	fi
+	# The copy first: ledger_cache opens the cached file by its own
+	# name, and must not while a host serves it under another (each
+	# name would get its own write-ahead log).
+	if selected github-durable-ledger1m-sweep; then
+		ledger_host 1msweep 1000000 copy
+	fi
 	if selected github-durable-ledger1m ||
 	    selected github-durable-ledger1m-memlimit; then
 		ledger_host 1m 1000000
-	fi
-	if selected github-durable-ledger1m-sweep; then
-		ledger_host 1msweep 1000000 copy
 	fi
 	if selected github-durable-ledger10m ||
 	    selected github-durable-ledger10m-memlimit; then
@@ -229,7 +232,10 @@ ledger_host() {
 	mkdir -p "$dir/srv/.servers"
 	port=$(free_port)
 	eval "LEDGER_${tag}_PORT=$port"
-	eval "LEDGER_${tag}_BYTES=$(stat -c %s "$db")"
+	# Its pages in use: runs leave free pages behind (their rows deleted).
+	eval "LEDGER_${tag}_BYTES=$(sqlite3 "$db" "SELECT (p.page_count -
+	    f.freelist_count) * s.page_size FROM pragma_page_count() p,
+	    pragma_freelist_count() f, pragma_page_size() s")"
 	eval "LEDGER_${tag}_ROWS=$rows"
 	T=$dir/srv WEBHOOK_CONFIG=$dir/webhooks.conf MAX_PROCS=$PROCS \
 	    ENDPOINTS="github:$CGI/github.fcgi" \
