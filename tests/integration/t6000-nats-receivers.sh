@@ -3,10 +3,11 @@
 # its own configuration, log and state folders) on one real 3-node
 # nats-server cluster on loopback.
 #  - Unique deliveries spread over both hosts, some resent to the other
-#    host, while the stream's leader node is kill -9'd and restarted: every delivery is
-#    in the stream exactly once, every resent one is "duplicate" on the
-#    second host, every answer that was not 200 was a 503 with
-#    Retry-After that a retry got through.
+#    host, while the stream's leader node is kill -9'd and restarted:
+#    every delivery is in the stream exactly once, every resent one is
+#    "duplicate" on the second host, every answer that was not 200 was a
+#    503 with Retry-After that a retry got through (and any other
+#    duplicate is one whose PubAck was lost: 503 first).
 #  - Quorum lost (two nodes down): only 503s, nothing stored; nodes back:
 #    the same FastCGI processes (no restart) accept again.
 #  - The handlers ran under the sandbox all along (no forbidden call).
@@ -14,8 +15,21 @@
 . "$(dirname "$0")/../contract.sh"
 . "$(dirname "$0")/../nats.sh"
 t_init nats-receivers
-N=${NATS_N_DELIVERIES:-120}
-RESEND=${NATS_RESEND:-30}
+# The issue asks for 2,000 deliveries with 300 resent: that took 97 to
+# 141 s here (2-core machine shared with other test runs, load 8-10),
+# past the 90 s a test of make check may take, so the default is half
+# of it, 1,000 and 150 (73 s), and 500 and 75 under ASan (73 s; 2,000
+# would be about 160 s).  NATS_N_DELIVERIES=2000 NATS_RESEND=300 runs
+# the full scale.  (The requests are signed in one openssl run and sent
+# in batches, one curl each: a process or three per request took 10
+# minutes for 2,000.)
+if [ -n "${WEBHOOK_SAN:-}" ]; then
+	N=${NATS_N_DELIVERIES:-500}
+	RESEND=${NATS_RESEND:-75}
+else
+	N=${NATS_N_DELIVERIES:-1000}
+	RESEND=${NATS_RESEND:-150}
+fi
 
 nats_cluster 3
 ok "3-node cluster up with a meta leader"
@@ -24,51 +38,85 @@ nats_two_hosts
 pa=$NATS_PORT_A
 pb=$NATS_PORT_B
 
-# Precomputed, signed requests: curl -K files, one per (delivery, host).
+# Precomputed, signed requests: curl configs, one per (delivery, host).
+# GitHub signs the body alone (X-Hub-Signature-256, as sign() in
+# contract.sh does); all bodies are signed in one openssl run, since a few
+# processes per request took minutes at 2,000 deliveries.
 mkdir "$T/req"
-# request ID PORT FILE: a curl config posting delivery ID to PORT.
+for id in w0 q1 q2 $(seq -f 'n%.0f' 1 "$N"); do
+	make_body github "$id" "$T/req/$id.body"
+done
+(cd "$T/req" && ls | grep '\.body$' |
+    xargs openssl dgst -sha256 -hmac "$(secret_of github)" -r) \
+    >"$T/macs"
+# request ID PORT FILE MAC: a curl config posting delivery ID to PORT.
 request() {
-	make_body github "$1" "$T/req/$1.body"
-	sign github "$T/req/$1.body" "$(secret_of github)" "$1"
-	{
-		echo "url = \"http://127.0.0.1:$2/hooks/github\""
-		echo "data-binary = \"@$T/req/$1.body\""
-		for h in "${H[@]}"; do
-			[ "$h" = -H ] || echo "header = \"$h\""
-		done
-		echo 'output = "/dev/null"'
-		echo 'write-out = "%{http_code} %header{retry-after}\n"'
-	} >"$3"
+	cat >"$3" <<CFG
+url = "http://127.0.0.1:$2/hooks/github"
+data-binary = "@$T/req/$1.body"
+header = "Content-Type: application/json"
+header = "X-Hub-Signature-256: sha256=$4"
+header = "X-GitHub-Delivery: $1"
+header = "X-GitHub-Event: push"
+http1.1
+max-time = 20
+output = "/dev/null"
+write-out = "%{http_code} %header{retry-after}\\n"
+CFG
 }
-for i in $(seq 1 "$N"); do
+while read -r mac f; do
+	id=${f#\*}
+	id=${id%.body}
+	i=${id#n}
+	case $id in
+	w0 | q1) request "$id" "$pa" "$T/$id" "$mac"; continue ;;
+	q2) request "$id" "$pb" "$T/$id" "$mac"; continue ;;
+	esac
 	if [ $((i % 2)) = 0 ]; then p=$pa; q=$pb; else p=$pb; q=$pa; fi
-	request "n$i" "$p" "$T/req/first.$i"
-	[ "$i" -gt "$RESEND" ] || request "n$i" "$q" "$T/req/again.$i"
-done
+	request "$id" "$p" "$T/req/first.$i" "$mac"
+	[ "$i" -gt "$RESEND" ] || request "$id" "$q" "$T/req/again.$i" "$mac"
+done <"$T/macs"
 
-# deliver FILE: posts until 200 (at most 60 tries); prints every answer
-# of this delivery on one line: "FILE code[/retry-after] ...".
+# deliver FILE...: posts them all in one curl run (one process, one
+# connection), then each one not answered 200 again until it is (at most
+# 60 tries); prints every answer of each delivery on one line: "FILE
+# code[/retry-after] ...".
 cat >"$T/deliver.sh" <<'EOF'
-f=$1
-line=$1
-for try in $(seq 1 60); do
-	a=$(curl -sS --http1.1 --max-time 20 -K "$f" 2>/dev/null) || a="000 "
-	set -- $a
-	line="$line $1/${2:-}"
-	[ "$1" = 200 ] && break
-	sleep 0.5
+all=
+for f; do
+	all="$all${all:+next
+}$(cat "$f")
+"
 done
-echo "$line"
+mapfile -t first < <(curl -sS -K - <<<"$all" 2>/dev/null)
+n=0
+for f; do
+	read -r code ra <<<"${first[n]:-000}"
+	n=$((n + 1))
+	line="$f $code/${ra:-}"
+	try=1
+	while [ "$code" != 200 ] && [ "$try" -lt 60 ]; do
+		sleep 0.5
+		try=$((try + 1))
+		a=$(curl -sS -K "$f" 2>/dev/null) || a="000 "
+		read -r code ra <<<"$a"
+		line="$line $code/${ra:-}"
+	done
+	echo "$line"
+done
 EOF
 
 # The first delivery makes the stream (a new cluster may need a few
 # seconds before it can place one: 503s until then).
-request w0 "$pa" "$T/w0"
 assert_match ' 200/$' "$(bash "$T/deliver.sh" "$T/w0")" \
     "the first delivery makes the stream"
 
+# In some 60 batches, six at a time.
+chunk=$((N / 60 > 5 ? N / 60 : 5))
 ls "$T/req" | grep '^first\.' | sed "s|^|$T/req/|" >"$T/first.list"
-xargs -P 6 -n 1 bash "$T/deliver.sh" <"$T/first.list" >"$T/first.out" &
+: >"$T/first.out"
+xargs -P 6 -n "$chunk" bash "$T/deliver.sh" <"$T/first.list" \
+    >>"$T/first.out" &
 senders=$!
 # One node dies mid-run, and comes back.
 while [ "$(wc -l <"$T/first.out")" -lt $((N / 5)) ]; do
@@ -94,12 +142,31 @@ ok "$retried deliveries got a 503 first (leader n$victim killed) and went throug
 
 # Resent to the other host: duplicate there.
 ls "$T/req" | grep '^again\.' | sed "s|^|$T/req/|" |
-    xargs -P 6 -n 1 bash "$T/deliver.sh" >"$T/again.out"
+    xargs -P 6 -n "$chunk" bash "$T/deliver.sh" >"$T/again.out"
 assert_eq "$RESEND" "$(grep -c ' 200/$' "$T/again.out")" \
     "$RESEND resends answered 200"
-dups=$(cat "$T"/a/log/github.log "$T"/b/log/github.log |
-    jq -r 'select(.verdict == "duplicate") | .id' | sort -u | wc -l)
-assert_eq "$RESEND" "$dups" "each resent delivery is a duplicate on the other host"
+# dups HOST: the delivery ids answered duplicate on host a or b.
+dups() {
+	jq -r 'select(.verdict == "duplicate") | .id' "$T/$1/log/github.log" |
+	    sort -u
+}
+# Odd ones went first to b and again to a, even ones the other way.
+want_a=$(seq -f 'n%.0f' 1 2 "$RESEND" | sort)
+want_b=$(seq -f 'n%.0f' 2 2 "$RESEND" | sort)
+assert_eq "$want_a" "$(comm -12 <(dups a) <(echo "$want_a"))" \
+    "each resent delivery is a duplicate on the other host (a)"
+assert_eq "$want_b" "$(comm -12 <(dups b) <(echo "$want_b"))" \
+    "each resent delivery is a duplicate on the other host (b)"
+# Any other duplicate is a delivery stored whose PubAck was lost: it was
+# answered 503 first, and its retry "duplicate".
+for id in $(comm -23 <(sort -u <(dups a) <(dups b)) \
+    <(sort <(echo "$want_a") <(echo "$want_b"))); do
+	grep -q "/first\.${id#n} 503/" "$T/first.out" ||
+		fail "$id: duplicate, but neither resent nor refused first" \
+		    "$(grep -h "\"$id\"" "$T"/a/log/github.log \
+		    "$T"/b/log/github.log)"
+	ok "$id: a PubAck lost at the leader's death, 503, then duplicate"
+done
 accepted=$(cat "$T"/a/log/github.log "$T"/b/log/github.log |
     jq -r 'select(.verdict == "accepted") | .id' | sort | uniq -d | wc -l)
 assert_eq 0 "$accepted" "no delivery accepted twice"
@@ -111,8 +178,6 @@ assert_eq $((N + 1)) "$msgs" "the stream holds each delivery exactly once"
 handlers_before=$( (server_pids lighttpd-fcgi; server_pids host-b) | sort)
 nats_kill 2
 nats_kill 3
-request q1 "$pa" "$T/q1"
-request q2 "$pb" "$T/q2"
 for f in q1 q2; do
 	a=$(curl -sS --http1.1 --max-time 20 -K "$T/$f")
 	assert_match '^503 [0-9]+$' "$a" "$f: no quorum answers 503 with Retry-After"
