@@ -30,10 +30,11 @@ struct hmac_part {
  * use, so that it happens before the sandbox.  Called before any other
  * function here, it also leaves out OpenSSL's configuration file and
  * its clean-up at exit (the handlers' start-up, which CGI pays on every
- * request).  Returns 0, or -1 when OpenSSL fails.  Calling it is
- * optional.
+ * request), and unless tls is set (the process will speak TLS) its
+ * legacy name tables.  Returns 0, or -1 when OpenSSL fails.  Calling it
+ * is optional.
  */
-int	hmac_init(void);
+int	hmac_init(int tls);
 /*
  * Loads OpenSSL's configuration file (OPENSSL_CONF or the system's) as
  * OpenSSL's first use would have, for a handler that speaks TLS (the

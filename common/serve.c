@@ -960,6 +960,29 @@ server_release(struct server *s)
 	request_close(s->src);
 }
 
+/*
+ * Will this process speak TLS (store = nats, a [global] key)?  Read
+ * before OpenSSL starts, which then keeps what TLS needs: hmac_init().
+ */
+static int
+wants_tls(const struct config *cfg)
+{
+	struct endpoint	 g;
+	struct buf	 why;
+	int		 nats = 0;
+
+	if (cfg == NULL)
+		return 0;
+	buf_init(&why, 1024);
+	memset(&g, 0, sizeof(g));
+	if (config_endpoint(cfg, "global", &g, &why) == 0) {
+		nats = store_is_nats(&g);
+		config_endpoint_release(&g);
+	}
+	buf_release(&why);
+	return nats;
+}
+
 static int
 usage(const char *prog)
 {
@@ -986,9 +1009,6 @@ serve(const struct provider *p, int argc, char **argv)
 		}
 		return usage(argv[0]);
 	}
-	/* First: OpenSSL's start-up, before config_load() may use it. */
-	if (hmac_init() == -1)
-		log_warnx("cannot initialise the crypto library");
 	server_init(&s, p);
 	request_signals();
 	if ((s.src = request_open()) == NULL)
@@ -1005,7 +1025,11 @@ serve(const struct provider *p, int argc, char **argv)
 	 */
 	quiet = getenv("WEBHOOK_CONFIG") == NULL;
 	buf_init(&why, 4096);
-	if ((s.cfg = config_load(s.cfg_path, &why)) == NULL) {
+	s.cfg = config_load(s.cfg_path, &why);
+	/* OpenSSL's start-up, before site_get() parses public keys. */
+	if (hmac_init(wants_tls(s.cfg)) == -1)
+		log_warnx("cannot initialise the crypto library");
+	if (s.cfg == NULL) {
 		if (!quiet)
 			log_warnx("%s", why.data != NULL ? why.data : "config");
 	} else if (site_get(&s, endpoint_name(&s), &why) == NULL &&
