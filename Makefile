@@ -80,7 +80,7 @@ $(LIB): $(LIB_OBJS)
 # STATIC_LIBS=1 links the handlers with the libraries' archives (libc
 # stays shared).  In CGI mode, where every request starts a process,
 # that saves the dynamic linking of OpenSSL and SQLite (4 M of a
-# request's 10.6 M instructions, see README); the price is a rebuild
+# request's 7.9 M instructions, see README); the price is a rebuild
 # for every security update of those libraries.  FastCGI gains nothing.
 #
 # Neither links libnats: common/jetstream.c loads it (dlopen) when an
