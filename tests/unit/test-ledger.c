@@ -840,6 +840,7 @@ test_fill(void **state)
 	struct fill_src		 f = { 0, 250000, "", "" };
 	struct ledger_new	 d;
 	long long		 row, n[2] = { 0, 0 }, pruned, deleted, total;
+	long long		 pruned_all;
 	long			 calls;
 	char			 err[256];
 
@@ -860,11 +861,22 @@ test_fill(void **state)
 	d.signed_sha256 = "sig-new";
 	assert_int_equal(insert(&db, &d, &row), LEDGER_INSERTED);
 	assert_int_equal(row, 250001);
-	/* Retention, and the done counter following it. */
-	assert_int_equal(ledger_prune(db.l, 1010, 0, 500, &pruned, &deleted,
-	    err, sizeof(err)), 0);
-	assert_int_equal(pruned, 500);		/* odd i < 1000 */
-	assert_int_equal(deleted, 495);		/* done, i < 500 */
+	/*
+	 * Retention, and the done counter following it.  A call may stop
+	 * after its time budget (under the sanitizers one did, at 448 rows):
+	 * sweep until a call finds nothing, as the worker does.
+	 */
+	total = 0;
+	pruned_all = 0;
+	calls = 0;
+	do {
+		assert_int_equal(ledger_prune(db.l, 1010, 0, 500, &pruned,
+		    &deleted, err, sizeof(err)), 0);
+		pruned_all += pruned;
+		total += deleted;
+	} while (pruned + deleted > 0 && ++calls < 1000);
+	assert_int_equal(pruned_all, 500);	/* odd i < 1000 */
+	assert_int_equal(total, 495);		/* done, i < 500 */
 	assert_int_equal(ledger_gauges(db.l, gauge_fn, n, err, sizeof(err)),
 	    0);
 	assert_int_equal(n[0], 247500 - 495);
