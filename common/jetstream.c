@@ -81,6 +81,7 @@
 	X(natsMsg_GetData) \
 	X(natsMsg_GetDataLength) \
 	X(natsMsg_GetMetaData) \
+	X(natsMsg_GetSequence) \
 	X(natsMsg_GetSubject) \
 	X(natsMsg_Nak) \
 	X(natsMsg_NakWithDelay) \
@@ -171,6 +172,7 @@ jetstream_load(char *err, size_t errlen)
 #define natsMsg_GetData	(nats_lib.natsMsg_GetData)
 #define natsMsg_GetDataLength	(nats_lib.natsMsg_GetDataLength)
 #define natsMsg_GetMetaData	(nats_lib.natsMsg_GetMetaData)
+#define natsMsg_GetSequence	(nats_lib.natsMsg_GetSequence)
 #define natsMsg_GetSubject	(nats_lib.natsMsg_GetSubject)
 #define natsMsg_Nak	(nats_lib.natsMsg_Nak)
 #define natsMsg_NakWithDelay	(nats_lib.natsMsg_NakWithDelay)
@@ -207,6 +209,9 @@ jetstream_load(char *err, size_t errlen)
 #define JS_API_WAIT_MS		3000
 #define JS_HELD			64	/* messages a worker runs at once */
 #define JS_CONSUMER		"workers"
+#define JS_RUN_RETRY_MS		1000	/* Nak delay when a run is not ours */
+#define JS_RUN_SLACK_MS		1000	/* beyond another worker's lease */
+#define JS_RUN_FINAL_MS		5000	/* budget of a done record */
 
 /* Error codes of nats-server newer than nats.c 3.4.1's status.h. */
 #define JS_ERR_MAX_PER_SUBJECT	10077
@@ -217,6 +222,7 @@ struct jetstream {
 	char		 stream[64];
 	char		 dead[80];
 	char		 claims[80];	/* <stream>_signed */
+	char		 runs[80];	/* <stream>_run: the run records */
 	long		 replicas;
 	long		 dedupe_window;
 	int		 checked;	/* the streams were found as configured */
@@ -224,12 +230,15 @@ struct jetstream {
 	natsSubscription *sub;		/* the worker's pull subscription */
 	struct {
 		long long	 seq;
-		long		 attempt;
+		long		 attempt;	/* the run record's */
+		long long	 run_seq;	/* our run record */
 		natsMsg		*msg;
 	}		 held[JS_HELD];	/* claimed, not finished */
 	natsMsg		*ready[JS_HELD];	/* fetched, not claimed yet */
 	int		 nready;
 	int		 slots;		/* the worker's `workers` */
+	long long	 lease_ms;
+	char		 owner[300];	/* the worker's host:pid */
 };
 
 static long long
@@ -482,6 +491,7 @@ jetstream_open(const struct jetstream_conf *c, char *err, size_t errlen)
 	snprintf(j->stream, sizeof(j->stream), "%s", c->stream);
 	snprintf(j->dead, sizeof(j->dead), "%s_dead", c->stream);
 	snprintf(j->claims, sizeof(j->claims), "%s_signed", c->stream);
+	snprintf(j->runs, sizeof(j->runs), "%s_run", c->stream);
 	j->replicas = c->replicas;
 	j->dedupe_window = c->dedupe_window;
 	if (natsOptions_Create(&o) != NATS_OK) {
@@ -576,20 +586,29 @@ jetstream_closed(struct jetstream *j)
 	return j != NULL && j->nc != NULL && natsConnection_IsClosed(j->nc);
 }
 
-/* Our streams: the deliveries, the dead records, the signed-bytes claims. */
+/*
+ * Our streams: the deliveries, the dead records, the signed-bytes claims,
+ * the run records.
+ */
 enum js_kind {
 	JS_DELIVERIES,
 	JS_DEAD,
 	JS_CLAIMS,
+	JS_RUNS,
 };
 
-/* The configuration a stream of ours is made with. */
+/*
+ * The configuration a stream of ours is made with.  The dead and the run
+ * records keep the latest message of each subject (a new one replaces
+ * it) for dedupe_window.
+ */
 static void
 stream_config(const struct jetstream *j, enum js_kind kind,
     jsStreamConfig *sc, const char **subjects, char *subj, size_t subjlen)
 {
 	jsStreamConfig_Init(sc);
 	sc->Name = kind == JS_DEAD ? j->dead : kind == JS_CLAIMS ? j->claims :
+	    kind == JS_RUNS ? j->runs :
 	    j->stream;
 	snprintf(subj, subjlen, "%s.>", sc->Name);
 	subjects[0] = subj;
@@ -600,7 +619,7 @@ stream_config(const struct jetstream *j, enum js_kind kind,
 	sc->Replicas = j->replicas;
 	sc->MaxAge = (int64_t)j->dedupe_window * 1000000000LL;
 	sc->MaxMsgsPerSubject = 1;
-	if (kind != JS_DEAD) {
+	if (kind == JS_DELIVERIES || kind == JS_CLAIMS) {
 		/*
 		 * The second message on a delivery's (or a claim's) subject
 		 * is refused.
@@ -702,15 +721,15 @@ enum jetstream_check
 jetstream_check(struct jetstream *j, int create, char *err, size_t errlen)
 {
 	static const enum js_kind kinds[] = { JS_DELIVERIES, JS_DEAD,
-				    JS_CLAIMS };
+				    JS_CLAIMS, JS_RUNS };
 	enum jetstream_check	 rc;
 	size_t			 i;
 
 	/*
-	 * The claims' stream came after the other two: a cluster set up by
-	 * an earlier version gets it on first use (check-config notes it
-	 * as missing till then).  The deliveries' stream and its consumer
-	 * are unchanged by it.
+ * The claims' and the run records' streams came after the other two:
+	 * a cluster set up by an earlier version gets them on first use
+	 * (check-config notes them as missing till then).  The deliveries'
+	 * stream and its consumer are unchanged by them.
 	 */
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if ((rc = check_one(j, kinds[i], create, err, errlen)) !=
@@ -1000,6 +1019,22 @@ jetstream_publish(struct jetstream *j, const struct ledger_new *n,
 
 /* ---- the worker's side ------------------------------------------------ */
 
+static const char *
+hdr(natsMsg *m, const char *key)
+{
+	const char	*v = NULL;
+
+	if (natsMsgHeader_Get(m, key, &v) != NATS_OK || v == NULL)
+		return "";
+	return v;
+}
+
+static long long
+hdr_num(natsMsg *m, const char *key)
+{
+	return strtoll(hdr(m, key), NULL, 10);
+}
+
 int
 jetstream_consume(struct jetstream *j, long long lease_ms, int slots,
     char *err, size_t errlen)
@@ -1012,6 +1047,7 @@ jetstream_consume(struct jetstream *j, long long lease_ms, int slots,
 	if (j->sub != NULL)
 		return 0;
 	j->slots = slots < 1 ? 1 : slots > JS_HELD ? JS_HELD : slots;
+	j->lease_ms = lease_ms;
 	if (!j->checked && jetstream_check(j, 1, err, errlen) != JETSTREAM_OK)
 		return -1;
 	snprintf(subj, sizeof(subj), "%s.>", j->stream);
@@ -1099,17 +1135,237 @@ held_slot(struct jetstream *j, long long seq)
 	return -1;
 }
 
+
+/*
+ * Run records.  The consumer alone may hand a delivery out twice: its
+ * leader records a delivery only after sending it, and a new leader
+ * without that record sends it again at once (README, "Scaling out").
+ * So a worker runs a delivery only under a run record it wrote with
+ * compare-and-set: <stream>_run.<the delivery's stream sequence>, one
+ * message per subject (a new one replaces the last), headers
+ * Webhook-Run = run (lease until Webhook-Lease-Until, Unix ms, by
+ * Webhook-Worker), wait (a retry is due: anyone may take it), done or
+ * dead (final: never run again), and Webhook-Attempt = the runs started.
+ */
+struct run_rec {
+	long long	 seq;		/* 0: none yet */
+	char		 state[8];
+	long		 attempt;
+	long long	 until;
+	char		 owner[300];
+};
+
+static void
+run_subject(const struct jetstream *j, long long dseq, char *subj,
+    size_t subjlen)
+{
+	snprintf(subj, subjlen, "%s.%lld", j->runs, dseq);
+}
+
+/* Reads the run record of a delivery: 0 (r->seq 0 if none), -1. */
+static int
+run_get(struct jetstream *j, long long dseq, struct run_rec *r, char *err,
+    size_t errlen)
+{
+	natsMsg		*m = NULL;
+	jsErrCode	 jerr = 0;
+	char		 subj[128];
+	natsStatus	 s;
+
+	memset(r, 0, sizeof(*r));
+	run_subject(j, dseq, subj, sizeof(subj));
+	s = js_GetLastMsg(&m, j->js, j->runs, subj, NULL, &jerr);
+	if (s == NATS_NOT_FOUND || jerr == JSNoMessageFoundErr)
+		return 0;
+	if (s != NATS_OK) {
+		nats_reason(err, errlen, "cannot read the run record", s,
+		    jerr);
+		return -1;
+	}
+	r->seq = (long long)natsMsg_GetSequence(m);
+	snprintf(r->state, sizeof(r->state), "%s", hdr(m, "Webhook-Run"));
+	r->attempt = (long)hdr_num(m, "Webhook-Attempt");
+	r->until = hdr_num(m, "Webhook-Lease-Until");
+	snprintf(r->owner, sizeof(r->owner), "%s", hdr(m, "Webhook-Worker"));
+	natsMsg_Destroy(m);
+	return 0;
+}
+
+/*
+ * Writes a run record; expect >= 0 demands that the subject's last
+ * record be that one (0: none), else it is written whatever was there.
+ * Sets *seq to the new record's sequence.
+ */
+static natsStatus
+run_put(struct jetstream *j, long long dseq, const char *state,
+    long attempt, long long until, long long expect, long long *seq,
+    jsErrCode *jerr)
+{
+	jsPubOptions	 po;
+	jsPubAck	*pa = NULL;
+	natsMsg		*m = NULL;
+	char		 subj[128], num[32];
+	natsStatus	 s;
+
+	*jerr = 0;
+	run_subject(j, dseq, subj, sizeof(subj));
+	if ((s = natsMsg_Create(&m, subj, NULL, NULL, 0)) != NATS_OK)
+		return s;
+	snprintf(num, sizeof(num), "%ld", attempt);
+	if ((s = natsMsgHeader_Set(m, "Webhook-Run", state)) != NATS_OK ||
+	    (s = natsMsgHeader_Set(m, "Webhook-Attempt", num)) != NATS_OK ||
+	    (s = natsMsgHeader_Set(m, "Webhook-Worker", j->owner)) != NATS_OK)
+		goto out;
+	snprintf(num, sizeof(num), "%lld", until);
+	if ((s = natsMsgHeader_Set(m, "Webhook-Lease-Until", num)) != NATS_OK)
+		goto out;
+	/* ExpectLastSubjectSeq = 0 means unset: the header says 0 too. */
+	snprintf(num, sizeof(num), "%lld", expect);
+	if (expect >= 0 && (s = natsMsgHeader_Set(m,
+	    "Nats-Expected-Last-Subject-Sequence", num)) != NATS_OK)
+		goto out;
+	jsPubOptions_Init(&po);
+	po.MaxWait = JS_TRY_WAIT_MS;
+	if ((s = js_PublishMsg(&pa, j->js, m, &po, jerr)) == NATS_OK && seq)
+		*seq = (long long)pa->Sequence;
+	jsPubAck_Destroy(pa);
+out:
+	natsMsg_Destroy(m);
+	return s;
+}
+
+/*
+ * A final record (done, dead), written before the Ack or Term: a copy
+ * handed out again afterwards is settled without running.  Retried for
+ * JS_RUN_FINAL_MS; when it cannot be written the Ack goes out anyway
+ * (holding the message back would only make it run again).
+ */
+static void
+run_final(struct jetstream *j, int slot, const char *state)
+{
+	long long	 deadline = mono_ms() + JS_RUN_FINAL_MS;
+	jsErrCode	 jerr;
+	natsStatus	 s;
+	char		 err[256];
+
+	while ((s = run_put(j, j->held[slot].seq, state,
+	    j->held[slot].attempt, 0, -1, NULL, &jerr)) != NATS_OK &&
+	    mono_ms() + JS_RETRY_PAUSE_MS < deadline)
+		pause_ms(JS_RETRY_PAUSE_MS);
+	if (s != NATS_OK) {
+		nats_reason(err, sizeof(err), "cannot write the run record",
+		    s, jerr);
+		log_warnx("delivery %lld: %s; settled without it",
+		    j->held[slot].seq, err);
+	}
+}
+
+/*
+ * Ends our lease early (a retry is due, or the message is given back):
+ * a "wait" record, on the condition that ours is still the last.  When
+ * it cannot be written, the next worker waits for the lease to end.
+ */
+static void
+run_release(struct jetstream *j, int slot)
+{
+	jsErrCode	 jerr;
+	natsStatus	 s;
+	char		 err[256];
+
+	s = run_put(j, j->held[slot].seq, "wait", j->held[slot].attempt, 0,
+	    j->held[slot].run_seq, NULL, &jerr);
+	if (s != NATS_OK) {
+		nats_reason(err, sizeof(err), "cannot end the lease", s, jerr);
+		log_warnx("delivery %lld: %s; the next run waits for it",
+		    j->held[slot].seq, err);
+	}
+}
+
+/*
+ * Decides whether this worker runs message m (delivery dseq): 1 when it
+ * took the run record (*attempt, *run_seq set); 0 when m was settled
+ * here (done or dead before, or another worker's lease: NakWithDelay);
+ * -1 with err set when the record could not be read or written (m is
+ * given back with a delay, nothing runs).
+ */
+static int
+run_take(struct jetstream *j, natsMsg *m, long long dseq, long long now,
+    long *attempt, long long *run_seq, char *err, size_t errlen)
+{
+	struct run_rec	 r;
+	long long	 expect = 0;
+	jsErrCode	 jerr;
+	natsStatus	 s;
+
+	if (run_get(j, dseq, &r, err, errlen) == -1) {
+		natsMsg_NakWithDelay(m, JS_RUN_RETRY_MS, NULL);
+		return -1;
+	}
+	if (r.seq != 0) {
+		if (strcmp(r.state, "done") == 0 ||
+		    strcmp(r.state, "dead") == 0) {
+			log_info("delivery %lld handed out again: it is %s"
+			    " (attempt %ld by %s), not run", dseq, r.state,
+			    r.attempt, r.owner);
+			if (r.state[1] == 'o')
+				natsMsg_AckSync(m, NULL, NULL);
+			else
+				natsMsg_Term(m, NULL);
+			return 0;
+		}
+		/*
+		 * Another worker's lease (or ours, on a command still
+		 * running here): wait until it ends.  Our own record of a
+		 * run not held here is one whose PubAck was lost.
+		 */
+		if (strcmp(r.state, "run") == 0 && r.until > now &&
+		    (strcmp(r.owner, j->owner) != 0 ||
+		    held_slot(j, dseq) != -1)) {
+			log_info("delivery %lld handed out again: it runs on"
+			    " %s (attempt %ld) for %lld ms more, not run",
+			    dseq, r.owner, r.attempt, r.until - now);
+			natsMsg_NakWithDelay(m, r.until - now +
+			    JS_RUN_SLACK_MS, NULL);
+			return 0;
+		}
+		expect = r.seq;
+	}
+	/*
+	 * Our own "run" not held here is a claim whose PubAck was lost (it
+	 * started nothing): the same attempt again.  (Or, rarely, a retry
+	 * whose "wait" could not be written: then the number repeats.)
+	 */
+	*attempt = strcmp(r.state, "run") == 0 &&
+	    strcmp(r.owner, j->owner) == 0 ? r.attempt : r.attempt + 1;
+	s = run_put(j, dseq, "run", *attempt, now + j->lease_ms, expect,
+	    run_seq, &jerr);
+	if (s == NATS_OK)
+		return 1;
+	if (jerr == JSStreamWrongLastSequenceErr) {
+		log_info("delivery %lld: another worker took it first, not"
+		    " run", dseq);
+		natsMsg_NakWithDelay(m, JS_RUN_RETRY_MS, NULL);
+		return 0;
+	}
+	nats_reason(err, errlen, "cannot write the run record", s, jerr);
+	natsMsg_NakWithDelay(m, JS_RUN_RETRY_MS, NULL);
+	return -1;
+}
+
 int
-jetstream_claim(struct jetstream *j, long wait_ms, struct ledger_job *job,
-    char *err, size_t errlen)
+jetstream_claim(struct jetstream *j, long long now_ms, long wait_ms,
+    const char *owner, struct ledger_job *job, char *err, size_t errlen)
 {
 	natsMsgList	 list = { NULL, 0 };
 	jsMsgMetaData	*meta = NULL;
 	jsErrCode	 jerr = 0;
 	natsMsg		*m;
 	natsStatus	 s;
-	int		 slot, i, batch;
+	long long	 run_seq = 0, t0 = mono_ms();
+	long		 attempt = 0;
+	int		 slot, i, batch, rc;
 
+	snprintf(j->owner, sizeof(j->owner), "%s", owner);
 	for (slot = 0; slot < JS_HELD; slot++)
 		if (j->held[slot].msg == NULL)
 			break;
@@ -1145,24 +1401,39 @@ jetstream_claim(struct jetstream *j, long wait_ms, struct ledger_job *job,
 		}
 		natsMsgList_Destroy(&list);
 	}
-	m = j->ready[--j->nready];
-	j->ready[j->nready] = NULL;
-	if (natsMsg_GetMetaData(&meta, m) != NATS_OK ||
-	    job_from_msg(m, meta, job) == -1) {
-		/* Not a delivery (or no memory): never run it. */
-		snprintf(err, errlen, "message on '%s' is not a delivery:"
-		    " terminated", natsMsg_GetSubject(m));
-		ledger_job_release(job);
+	while (j->nready > 0) {
+		m = j->ready[--j->nready];
+		j->ready[j->nready] = NULL;
+		meta = NULL;
+		if (natsMsg_GetMetaData(&meta, m) != NATS_OK ||
+		    job_from_msg(m, meta, job) == -1) {
+			/* Not a delivery (or no memory): never run it. */
+			snprintf(err, errlen, "message on '%s' is not a"
+			    " delivery: terminated", natsMsg_GetSubject(m));
+			ledger_job_release(job);
+			jsMsgMetaData_Destroy(meta);
+			natsMsg_Term(m, NULL);
+			natsMsg_Destroy(m);
+			return -1;
+		}
 		jsMsgMetaData_Destroy(meta);
-		natsMsg_Term(m, NULL);
-		natsMsg_Destroy(m);
-		return -1;
+		/* Runs only under its run record: else settled, next. */
+		if ((rc = run_take(j, m, job->rowid, now_ms + mono_ms() - t0,
+		    &attempt, &run_seq, err, errlen)) != 1) {
+			ledger_job_release(job);
+			natsMsg_Destroy(m);
+			if (rc == -1)
+				return -1;
+			continue;
+		}
+		job->attempt = attempt;
+		j->held[slot].seq = job->rowid;
+		j->held[slot].attempt = attempt;
+		j->held[slot].run_seq = run_seq;
+		j->held[slot].msg = m;
+		return 1;
 	}
-	jsMsgMetaData_Destroy(meta);
-	j->held[slot].seq = job->rowid;
-	j->held[slot].attempt = job->attempt;
-	j->held[slot].msg = m;
-	return 1;
+	return 0;
 }
 
 static void
@@ -1236,9 +1507,11 @@ jetstream_finish(struct jetstream *j, long long rowid,
 		return 1;
 	switch (o->state) {
 	case LEDGER_DONE:
+		run_final(j, slot, "done");
 		s = natsMsg_AckSync(j->held[slot].msg, NULL, &jerr);
 		break;
 	case LEDGER_QUEUED:
+		run_release(j, slot);
 		delay = o->at_ms - now_ms;
 		s = natsMsg_NakWithDelay(j->held[slot].msg, delay > 0 ? delay :
 		    0, NULL);
@@ -1251,6 +1524,7 @@ jetstream_finish(struct jetstream *j, long long rowid,
 			held_drop(j, slot);
 			return -1;
 		}
+		run_final(j, slot, "dead");
 		s = natsMsg_Term(j->held[slot].msg, NULL);
 		break;
 	}
@@ -1272,6 +1546,7 @@ jetstream_unclaim(struct jetstream *j, long long rowid, char *err,
 
 	if ((slot = held_slot(j, rowid)) == -1)
 		return 1;
+	run_release(j, slot);
 	s = natsMsg_Nak(j->held[slot].msg, NULL);
 	held_drop(j, slot);
 	if (s != NATS_OK) {
@@ -1283,21 +1558,6 @@ jetstream_unclaim(struct jetstream *j, long long rowid, char *err,
 
 /* ---- webhookctl's view -------------------------------------------------- */
 
-static const char *
-hdr(natsMsg *m, const char *key)
-{
-	const char	*v = NULL;
-
-	if (natsMsgHeader_Get(m, key, &v) != NATS_OK || v == NULL)
-		return "";
-	return v;
-}
-
-static long long
-hdr_num(natsMsg *m, const char *key)
-{
-	return strtoll(hdr(m, key), NULL, 10);
-}
 
 /* First and last sequence of a stream; 0 and -1 when it is empty. */
 static int

@@ -19,6 +19,11 @@
  * the stream: what the worker did is tracked by its consumer, and what
  * died by records in <stream>_dead (see the worker's functions below).
  *
+ * Stream <stream>_run keeps each delivery's run record (the last one of
+ * <stream>_run.<seq>, for dedupe_window): which worker runs it and till
+ * when, or that it is done; a worker runs a delivery only under a
+ * record it wrote with compare-and-set (see jetstream.c).
+ *
  * Message: headers Webhook-Endpoint, Webhook-Id, Webhook-Provider,
  * Webhook-Event, Webhook-Received-At (Unix ms), Webhook-Body-Sha256;
  * payload the request headers as one line of JSON, "\n", then the
@@ -138,15 +143,22 @@ int		 jetstream_consume(struct jetstream *, long long lease_ms,
 		    int slots, char *err, size_t errlen);
 
 /*
- * Waits at most wait_ms for a delivery.  Returns 1 with job filled
- * (rowid is the stream sequence, attempt the number of deliveries), 0
- * when none came, or -1 with err set.  The message stays ours until
- * jetstream_finish() or jetstream_unclaim() names its rowid.
+ * Waits at most wait_ms for a delivery (now_ms: the wall clock at the
+ * call, for the lease), and takes its run record for
+ * owner (<stream>_run.<seq>, compare-and-set; see jetstream.c): a
+ * delivery another worker runs, or that is done or dead already, is
+ * settled here and never returned.  Returns 1 with job filled (rowid is
+ * the stream sequence, attempt the runs started, from the record), 0
+ * when none came, or -1 with err set (then nothing runs).  The message
+ * stays ours until jetstream_finish() or jetstream_unclaim() names its
+ * rowid.
  */
-int		 jetstream_claim(struct jetstream *, long wait_ms,
-		    struct ledger_job *job, char *err, size_t errlen);
+int		 jetstream_claim(struct jetstream *, long long now_ms,
+		    long wait_ms, const char *owner, struct ledger_job *job,
+		    char *err, size_t errlen);
 
-/* Done: Ack; queued: NakWithDelay until at_ms; dead: record, Term.
+/* Done: run record "done", Ack; queued: "wait", NakWithDelay until
+ * at_ms; dead: dead record, "dead", Term.
  * Returns 0, 1 when the message is not ours, or -1 with err set. */
 int		 jetstream_finish(struct jetstream *, long long rowid,
 		    const struct ledger_outcome *, long long now_ms, char *err,

@@ -294,8 +294,8 @@ store_claim(struct store *st, long long now_ms, long long lease_ms,
 		return ledger_claim(st->ledger, now_ms, lease_ms, owner, job,
 		    err, errlen);
 	if (jetstream_consume(st->js, st->lease_ms, st->slots, err,
-	    errlen) == -1 || (rc = jetstream_claim(st->js, STORE_FETCH_MS,
-	    job, err, errlen)) == -1) {
+	    errlen) == -1 || (rc = jetstream_claim(st->js, now_ms,
+	    STORE_FETCH_MS, owner, job, err, errlen)) == -1) {
 		jetstream_explain(st->js, err, errlen);
 		return -1;
 	}

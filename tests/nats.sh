@@ -220,3 +220,50 @@ CONF
 	cp "$T/b-srv/.servers/lighttpd-fcgi.pids" "$T/.servers/host-b.pids"
 	rm "$T/b-srv/.servers/lighttpd-fcgi.pids"
 }
+
+# nats_split_workers CONF WORKER: for a consumer leader change under a
+# running delivery (bench/nats-attempt.sh, t6070).  Worker "wa" talks to
+# the workers' consumer leader L only, "wb" to the other nodes F; CONF is
+# a function writing a configuration: CONF FILE URLS.  Sets L, F (node
+# numbers) and A, B (the workers' PIDs), after 2 s to settle.
+nats_split_workers() {
+	local conf=$1 worker=$2 i c urls=
+
+	L=$(nats_consumer_leader) || fail "no consumer leader"
+	read -r c _ <"$T/nats-$L/ports"
+	"$conf" "$T/a.conf" "nats://127.0.0.1:$c"
+	F=
+	for i in $(seq 1 "$NATS_N"); do
+		[ "$i" != "$L" ] || continue
+		F="$F $i"
+		read -r c _ <"$T/nats-$i/ports"
+		urls="$urls${urls:+,}nats://127.0.0.1:$c"
+	done
+	"$conf" "$T/b.conf" "$urls"
+	mkdir -p "$T/wa" "$T/wb"
+	WEBHOOK_CONFIG=$T/a.conf spawn_bg wa "$worker" -v --lease-margin 1 \
+	    --grace 2
+	WEBHOOK_CONFIG=$T/b.conf spawn_bg wb "$worker" -v --lease-margin 1 \
+	    --grace 2
+	sleep 2
+	A=$(server_pid wa)
+	B=$(server_pid wb)
+}
+
+# nats_worker_conf FILE URLS: a configuration with store = nats on URLS,
+# one github endpoint, command $T/cmd.sh with a timeout of 4 s, 4 at
+# once (bench/nats-attempt.sh, t6070).
+nats_worker_conf() {
+	test_config "$1"
+	cat >>"$1" <<CONF
+store = nats
+nats_url = $2
+command = $T/cmd.sh
+timeout = 4s
+workers = 4
+
+[github]
+provider = github
+secret = $(secret_of github)
+CONF
+}
