@@ -267,14 +267,6 @@ cg_make() {
 	fi
 }
 
-# cg_remove: the EXIT trap's first half; keeps the exit status.
-cg_remove() {
-	local rc=$?
-
-	cg_leave
-	return "$rc"
-}
-
 cg_enter() {
 	local pid
 
@@ -289,11 +281,11 @@ cg_enter() {
 cg_leave() {
 	local pid
 
-	[ -n "$CG" ] || return 0
-	for pid in $(cat "$CG/cgroup.procs"); do
+	[ -n "${CG:-}" ] || return 0
+	for pid in $(cat "$CG/cgroup.procs" 2>/dev/null); do
 		echo "$pid" >"$CG_ROOT/cgroup.procs" 2>/dev/null
 	done
-	rmdir "$CG" 2>/dev/null
+	rmdir "$CG" 2>/dev/null || true
 	CG=
 }
 
@@ -703,7 +695,10 @@ main() {
 	local round line name worker= wnats=
 
 	t_init bench
-	trap 'cg_remove; t_cleanup' EXIT
+	# set +e first: under set -e a non-zero status in the trap (the
+	# failure being reported) would end it before t_cleanup, leaving
+	# every server of the run behind (seen).
+	trap 'bench_rc=$?; set +e; cg_leave; (exit $bench_rc); t_cleanup' EXIT
 	setup
 	for round in $(seq 1 "$ROUNDS"); do
 		echo "round $round of $ROUNDS" >&2
