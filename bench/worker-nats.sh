@@ -21,13 +21,8 @@ nats_cluster 3
 server_dir "$T/log" "$T/state"
 (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$T/secret")
 [ "$(id -u)" != 0 ] || chown "$(server_user)" "$T/secret"
-cat >"$T/webhooks.conf" <<CONF
-[global]
-log_dir = $T/log
-state_dir = $T/state
-require_https = no
-store = nats
-nats_url = $NATS_URLS
+nats_test_config "$T/webhooks.conf"
+cat >>"$T/webhooks.conf" <<CONF
 nats_replicas = 3
 workers = $JOBS
 secret_file = $T/secret

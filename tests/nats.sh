@@ -59,6 +59,13 @@ CONF
 	nats_wait_ready
 }
 
+# nats_test_config FILE: test_config's [global] head (lib.sh), with
+# store = nats on this cluster; the test appends the rest with cat >>.
+nats_test_config() {
+	test_config "$1"
+	printf 'store = nats\nnats_url = %s\n' "$NATS_URLS" >>"$1"
+}
+
 # nats_start I: starts node I (again).
 nats_start() {
 	[ ! -e "$T/.servers/nats-$1.pids" ] ||

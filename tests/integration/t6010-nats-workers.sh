@@ -36,13 +36,8 @@ exit 0
 EOF
 sed -i "s|\$OUT|$T/out|" "$T/cmd.sh"
 chmod 755 "$T/cmd.sh"
-cat >"$T/webhooks.conf" <<CONF
-[global]
-log_dir = $T/log
-state_dir = $T/state
-require_https = no
-store = nats
-nats_url = $NATS_URLS
+nats_test_config "$T/webhooks.conf"
+cat >>"$T/webhooks.conf" <<CONF
 command = $T/cmd.sh
 timeout = 4s
 retry_base = 1s

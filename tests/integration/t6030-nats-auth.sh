@@ -17,13 +17,8 @@ server_dir "$T/log" "$T/state"
 [ "$(id -u)" != 0 ] || chown "$(server_user)" "$T/nats.pw" "$T/bad.pw"
 # config NAME PASSWORD_FILE: $T/NAME.conf for the github endpoint.
 config() {
-	cat >"$T/$1.conf" <<CONF
-[global]
-log_dir = $T/log
-state_dir = $T/state
-require_https = no
-store = nats
-nats_url = $NATS_URLS
+	nats_test_config "$T/$1.conf"
+cat >>"$T/$1.conf" <<CONF
 nats_user = hook
 nats_password_file = $2
 

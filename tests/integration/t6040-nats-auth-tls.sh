@@ -72,13 +72,8 @@ chmod 755 "$T/cmd.sh"
 
 # config FILE PASSWORD_FILE CA: a configuration for the github endpoint.
 config() {
-	cat >"$1" <<CONF
-[global]
-log_dir = $T/log
-state_dir = $T/state
-require_https = no
-store = nats
-nats_url = $NATS_URLS
+	nats_test_config "$1"
+cat >>"$1" <<CONF
 nats_user = hook
 nats_password_file = $2
 nats_tls_ca = $3

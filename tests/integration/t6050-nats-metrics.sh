@@ -11,10 +11,8 @@ t_init nats-metrics
 command -v promtool >/dev/null || fail "promtool is not installed"
 
 nats_cluster 1
-test_config "$T/webhooks.conf"
+nats_test_config "$T/webhooks.conf"
 cat >>"$T/webhooks.conf" <<CONF
-store = nats
-nats_url = $NATS_URLS
 nats_replicas = 1
 
 [github]
