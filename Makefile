@@ -78,10 +78,15 @@ $(LIB): $(LIB_OBJS)
 	ar rcs $@ $(LIB_OBJS)
 
 # STATIC_LIBS=1 links the handlers with the libraries' archives (libc
-# stays shared).  In CGI mode, where every request starts a process,
-# that saves the dynamic linking of OpenSSL and SQLite (4 M of a
-# request's 7.9 M instructions, see README); the price is a rebuild
-# for every security update of those libraries.  FastCGI gains nothing.
+# stays shared), and as a position-dependent executable (-no-pie).  In
+# CGI mode, where every request starts a process, that saves the
+# dynamic linking of OpenSSL and SQLite, and the start-up writes that a
+# position-independent one still makes: relocating the pointers in
+# OpenSSL's method tables, a copy-on-write page fault for each of 95
+# pages (README, "Per-request cost").  The price is a rebuild for every
+# security update of those libraries, and the handler's own code at a
+# fixed address (the stack, heap and libc stay randomised; the seccomp
+# filter still binds).  FastCGI gains nothing.
 #
 # Neither links libnats: common/jetstream.c loads it (dlopen) when an
 # endpoint's store = nats, so that the many handlers on the SQLite
@@ -89,8 +94,10 @@ $(LIB): $(LIB_OBJS)
 ifeq ($(STATIC_LIBS),1)
 HANDLER_LIBS = -Wl,-Bstatic -lfcgi -lcrypto -ljson-c -lsqlite3 -linih \
 	-lseccomp -Wl,-Bdynamic -lm -pthread -ldl
+HANDLER_LDFLAGS = $(filter-out -pie,$(ALL_LDFLAGS)) -no-pie
 else
 HANDLER_LIBS = $(filter-out -lnats,$(PKG_LIBS)) -ldl
+HANDLER_LDFLAGS = $(ALL_LDFLAGS)
 endif
 
 # The library jetstream.c loads: the one its header came with.
@@ -102,7 +109,7 @@ $(BUILD)/obj/common/jetstream.o: ALL_CFLAGS += \
 
 $(BUILD)/cgi-bin/%.fcgi: $(BUILD)/obj/handlers/%.o $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(HANDLER_LIBS)
+	$(CC) $(HANDLER_LDFLAGS) -o $@ $< $(LIB) $(HANDLER_LIBS)
 
 # Where the console finds webhookctl and its assets once installed.
 $(BUILD)/obj/tools/console-fcgi.o: ALL_CFLAGS += \
