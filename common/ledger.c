@@ -737,6 +737,14 @@ walbuf_vfs_name(void)
 
 	if (walbuf_parent != NULL)
 		return WALBUF_VFS;
+	/*
+	 * Before SQLite initialises (sqlite3_vfs_find does): no bulk page
+	 * cache.  By default each cache starts with room for 20 pages and
+	 * writes a header into every slot, 20 page faults although an
+	 * insert reads a handful of pages; now each page is allocated when
+	 * it is read.  Fails harmlessly if SQLite is already initialised.
+	 */
+	sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
 	if ((walbuf_parent = sqlite3_vfs_find(NULL)) == NULL ||
 	    walbuf_parent->iVersion < 2)
 		return NULL;
