@@ -77,24 +77,28 @@ $(LIB): $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJS)
 
-# STATIC_LIBS=1 links the handlers with the libraries' archives (libc
-# stays shared), and as a position-dependent executable (-no-pie).  In
-# CGI mode, where every request starts a process, that saves the
-# dynamic linking of OpenSSL and SQLite, and the start-up writes that a
-# position-independent one still makes: relocating the pointers in
-# OpenSSL's method tables, a copy-on-write page fault for each of 95
-# pages (README, "Per-request cost").  The price is a rebuild for every
-# security update of those libraries, and the handler's own code at a
-# fixed address (the stack, heap and libc stay randomised; the seccomp
-# filter still binds).  FastCGI gains nothing.
+# STATIC_LIBS=1 links the handlers statically (-static), libc included,
+# and as position-dependent executables (-no-pie).  In CGI mode, where
+# every request starts a process, that saves the dynamic linking of
+# OpenSSL and SQLite, loading libc and libm, and the start-up writes
+# that a position-independent program still makes: relocating the
+# pointers in OpenSSL's method tables, a copy-on-write page fault for
+# each of 95 pages (README, "Per-request cost").  The price: a rebuild
+# for every security update of those libraries and of libc; the code at
+# a fixed address (the stack and heap stay randomised; the seccomp
+# filter binds as before); and no store = nats, whose client library
+# cannot be loaded into a static program (jetstream.c says so).  The
+# linker warns that OpenSSL's BIO_lookup and libfcgi's socket set-up
+# would need glibc's NSS at run time: handlers call neither.  FastCGI
+# gains nothing.
 #
 # Neither links libnats: common/jetstream.c loads it (dlopen) when an
 # endpoint's store = nats, so that the many handlers on the SQLite
 # ledger do not map it, libssl and libprotobuf-c on every CGI request.
 ifeq ($(STATIC_LIBS),1)
-HANDLER_LIBS = -Wl,-Bstatic -lfcgi -lcrypto -ljson-c -lsqlite3 -linih \
-	-lseccomp -Wl,-Bdynamic -lm -pthread -ldl
-HANDLER_LDFLAGS = $(filter-out -pie,$(ALL_LDFLAGS)) -no-pie
+HANDLER_LIBS = -lfcgi -lcrypto -ljson-c -lsqlite3 -linih -lseccomp -lm \
+	-pthread -ldl
+HANDLER_LDFLAGS = $(filter-out -pie,$(ALL_LDFLAGS)) -static -no-pie
 else
 HANDLER_LIBS = $(filter-out -lnats,$(PKG_LIBS)) -ldl
 HANDLER_LDFLAGS = $(ALL_LDFLAGS)

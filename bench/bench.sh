@@ -81,8 +81,7 @@ setup() {
 	server_dir "$T/log" "$T/state"
 	mkdir -p "$T/runs" "$T/wrk" "$T/in"
 	# A random secret, in files only: never on a command line.
-	(umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' \
-	    >"$T/in/secret")
+	random_secret "$T/in/secret"
 	SECRET=$(cat "$T/in/secret")
 	cat >"$T/webhooks.conf" <<EOF
 [global]

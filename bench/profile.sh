@@ -152,8 +152,7 @@ main() {
 	server_dir "$T/log" "$T/state" "$T/in"
 	OUT=${PROFILE_OUT:-$T/out}
 	server_dir "$OUT"
-	(umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' \
-	    >"$T/in/secret")
+	random_secret "$T/in/secret"
 	[ "$(id -u)" != 0 ] || chown "$(server_user)" "$T/in/secret"
 	cat >"$T/webhooks.conf" <<EOF
 [global]

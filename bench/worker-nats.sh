@@ -19,7 +19,7 @@ cd "$T"
 
 nats_cluster 3
 server_dir "$T/log" "$T/state"
-(umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$T/secret")
+random_secret "$T/secret"
 [ "$(id -u)" != 0 ] || chown "$(server_user)" "$T/secret"
 nats_test_config "$T/webhooks.conf"
 cat >>"$T/webhooks.conf" <<CONF

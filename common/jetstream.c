@@ -116,6 +116,14 @@ static struct {
 } nats_lib;
 static int	 nats_loaded;
 
+/*
+ * Defined by the linker in every program with a dynamic section, so
+ * absent (the weak reference is NULL) only in one linked with -static:
+ * a handler built with STATIC_LIBS=1.  There libnats cannot be loaded:
+ * it would bring a second libc and a second OpenSSL into the process.
+ */
+extern const char	 _DYNAMIC[] __attribute__((weak));
+
 int
 jetstream_load(char *err, size_t errlen)
 {
@@ -123,6 +131,12 @@ jetstream_load(char *err, size_t errlen)
 
 	if (nats_loaded)
 		return 0;
+	if (_DYNAMIC == NULL) {
+		snprintf(err, errlen, "cannot load the NATS client library:"
+		    " this program is linked statically (STATIC_LIBS=1);"
+		    " store = nats needs one built with shared libraries");
+		return -1;
+	}
 	if ((h = dlopen(NATS_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		snprintf(err, errlen, "cannot load the NATS client library: %s",
 		    dlerror());

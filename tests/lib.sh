@@ -227,6 +227,12 @@ server_dir() {
 	fi
 }
 
+# random_secret FILE: a new random secret in FILE, readable by its owner
+# only; in files only, never on a command line.
+random_secret() {
+	(umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$1")
+}
+
 # test_config FILE: $T/log and $T/state made for the server, and FILE
 # begun with their [global] section, plain HTTP allowed (loopback
 # tests); the test appends its own lines and sections with cat >>.
