@@ -221,6 +221,7 @@ jetstream_load(char *err, size_t errlen)
 #define JS_TRY_WAIT_MS		1000
 #define JS_DUP_WINDOW_NS	(120LL * 1000000000LL)
 #define JS_API_WAIT_MS		3000
+#define JS_LOOKUP_WAIT_MS	500	/* a stream lookup's first try */
 #define JS_HELD			64	/* messages a worker runs at once */
 #define JS_CONSUMER		"workers"
 #define JS_RUN_RETRY_MS		1000	/* Nak delay when a run is not ours */
@@ -600,6 +601,52 @@ jetstream_closed(struct jetstream *j)
 	return j != NULL && j->nc != NULL && natsConnection_IsClosed(j->nc);
 }
 
+/* What is left before deadline for one try: at most JS_TRY_WAIT_MS. */
+static long long
+try_wait(long long deadline)
+{
+	long long	 left = deadline - mono_ms();
+
+	return left < JS_TRY_WAIT_MS ? (left > 50 ? left : 50) :
+	    JS_TRY_WAIT_MS;
+}
+
+/*
+ * After a failed try: 0 when there is time for another (after a pause),
+ * -1 with err set past the deadline.
+ */
+static int
+try_again(long long deadline, const char *what, natsStatus s,
+    jsErrCode jerr, int tries, long budget_ms, char *err, size_t errlen)
+{
+	size_t	 len;
+
+	if (mono_ms() + JS_RETRY_PAUSE_MS >= deadline) {
+		nats_reason(err, errlen, what, s, jerr);
+		len = strlen(err);
+		snprintf(err + len, errlen - len, " after %d tries in %ld ms",
+		    tries, budget_ms);
+		return -1;
+	}
+	pause_ms(JS_RETRY_PAUSE_MS);
+	return 0;
+}
+
+/*
+ * A failure that may pass: no answer (yet), no responders or no leader
+ * while one is elected, or not connected (yet).
+ */
+static int
+transient(natsStatus s, jsErrCode jerr)
+{
+	if (jerr != 0)
+		return jerr == JSNotEnabledErr || jerr ==
+		    JSClusterNotAvailErr || jerr == JSClusterNotLeaderErr ||
+		    jerr == JSStreamOfflineErr;
+	return s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS ||
+	    s == NATS_NOT_YET_CONNECTED || s == NATS_CONNECTION_DISCONNECTED;
+}
+
 /*
  * Our streams: the deliveries, the dead records, the signed-bytes claims,
  * the run records.
@@ -684,46 +731,107 @@ stream_differs(const jsStreamConfig *want, const jsStreamConfig *have,
 	return n > 0;
 }
 
+/*
+ * Looks at stream name into *si: NATS_OK, NATS_NOT_FOUND (no such
+ * stream), or another status with err set.  The lookup only reads, so
+ * it is tried again while the answer is "not now" and deadline allows.
+ * A stream just made has no leader for a moment (up to a second or two
+ * on a busy machine) and a lookup sent then is never answered: with
+ * nats.c's one wait of JS_API_WAIT_MS, the first deliveries of
+ * handler processes racing to make the streams were answered 503
+ * ("Timeout") in `make bench`.  The first try waits JS_LOOKUP_WAIT_MS
+ * (answers take milliseconds), each further one longer, up to what
+ * try_wait() allows.
+ */
+static natsStatus
+stream_info(struct jetstream *j, const char *name, long long deadline,
+    long budget_ms, jsStreamInfo **si, char *err, size_t errlen)
+{
+	jsOptions	 jo;
+	jsErrCode	 jerr;
+	natsStatus	 s;
+	long long	 wait;
+	int		 tries = 0;
+
+	for (;;) {
+		tries++;
+		jsOptions_Init(&jo);
+		wait = try_wait(deadline);
+		jo.Wait = wait < (long long)tries * JS_LOOKUP_WAIT_MS ? wait :
+		    (long long)tries * JS_LOOKUP_WAIT_MS;
+		jerr = 0;
+		*si = NULL;
+		s = js_GetStreamInfo(si, j->js, name, &jo, &jerr);
+		if (s == NATS_OK)
+			return s;
+		if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr)
+			return NATS_NOT_FOUND;
+		if (!transient(s, jerr)) {
+			nats_reason(err, errlen, "cannot look at the stream", s,
+			    jerr);
+			return s;
+		}
+		if (try_again(deadline, "cannot look at the stream", s, jerr,
+		    tries, budget_ms, err, errlen) == -1)
+			return s;
+	}
+}
+
+/*
+ * One stream of ours: looked at, made when missing (with create), and
+ * compared with what we would make, all before deadline.
+ */
 static enum jetstream_check
-check_one(struct jetstream *j, enum js_kind kind, int create, char *err,
-    size_t errlen)
+check_one(struct jetstream *j, enum js_kind kind, int create,
+    long long deadline, long budget_ms, char *err, size_t errlen)
 {
 	jsStreamConfig	 sc;
 	jsStreamInfo	*si = NULL;
-	jsErrCode	 jerr = 0;
+	jsOptions	 jo;
+	jsErrCode	 jerr;
 	const char	*subjects[1];
 	char		 subj[96];
 	natsStatus	 s;
+	int		 tries = 0;
 	enum jetstream_check rc;
 
 	stream_config(j, kind, &sc, subjects, subj, sizeof(subj));
-	s = js_GetStreamInfo(&si, j->js, sc.Name, NULL, &jerr);
-	if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr) {
+	for (;;) {
+		tries++;
+		s = stream_info(j, sc.Name, deadline, budget_ms, &si, err,
+		    errlen);
+		if (s == NATS_OK)
+			break;
+		if (s != NATS_NOT_FOUND)
+			return JETSTREAM_ERROR;
 		if (!create) {
 			snprintf(err, errlen, "stream '%s' does not exist yet"
 			    " (made on first use)", sc.Name);
 			return JETSTREAM_MISSING;
 		}
+		jsOptions_Init(&jo);
+		jo.Wait = try_wait(deadline);
 		jerr = 0;
-		if ((s = js_AddStream(&si, j->js, &sc, NULL, &jerr)) !=
-		    NATS_OK && jerr != JSStreamNameExistErr) {
-			nats_reason(err, errlen, "cannot create the stream", s,
-			    jerr);
-			return JETSTREAM_ERROR;
-		}
-		if (s == NATS_OK) {
+		si = NULL;
+		if ((s = js_AddStream(&si, j->js, &sc, &jo, &jerr)) ==
+		    NATS_OK) {
 			log_info("nats: created stream '%s' with %ld"
 			    " replicas", sc.Name, j->replicas);
 			jsStreamInfo_Destroy(si);
 			return JETSTREAM_OK;
 		}
-		/* Another host made it meanwhile: look at theirs. */
-		jerr = 0;
-		s = js_GetStreamInfo(&si, j->js, sc.Name, NULL, &jerr);
-	}
-	if (s != NATS_OK) {
-		nats_reason(err, errlen, "cannot look at the stream", s, jerr);
-		return JETSTREAM_ERROR;
+		/*
+		 * Another host made it meanwhile, or ours was made but its
+		 * answer is late: look at it again.
+		 */
+		if (jerr != JSStreamNameExistErr && !transient(s, jerr)) {
+			nats_reason(err, errlen, "cannot create the stream", s,
+			    jerr);
+			return JETSTREAM_ERROR;
+		}
+		if (try_again(deadline, "cannot create the stream", s, jerr,
+		    tries, budget_ms, err, errlen) == -1)
+			return JETSTREAM_ERROR;
 	}
 	rc = stream_differs(&sc, si->Config, err, errlen) ?
 	    JETSTREAM_MISMATCH : JETSTREAM_OK;
@@ -731,8 +839,10 @@ check_one(struct jetstream *j, enum js_kind kind, int create, char *err,
 	return rc;
 }
 
-enum jetstream_check
-jetstream_check(struct jetstream *j, int create, char *err, size_t errlen)
+/* Our streams, before deadline; with create, j->checked once all are. */
+static enum jetstream_check
+check_streams(struct jetstream *j, int create, long long deadline,
+    long budget_ms, char *err, size_t errlen)
 {
 	static const enum js_kind kinds[] = { JS_DELIVERIES, JS_DEAD,
 				    JS_CLAIMS, JS_RUNS };
@@ -740,18 +850,25 @@ jetstream_check(struct jetstream *j, int create, char *err, size_t errlen)
 	size_t			 i;
 
 	/*
- * The claims' and the run records' streams came after the other two:
+	 * The claims' and the run records' streams came after the other two:
 	 * a cluster set up by an earlier version gets them on first use
 	 * (check-config notes them as missing till then).  The deliveries'
 	 * stream and its consumer are unchanged by them.
 	 */
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if ((rc = check_one(j, kinds[i], create, err, errlen)) !=
-		    JETSTREAM_OK)
+		if ((rc = check_one(j, kinds[i], create, deadline, budget_ms,
+		    err, errlen)) != JETSTREAM_OK)
 			return rc;
 	if (create)
 		j->checked = 1;
 	return JETSTREAM_OK;
+}
+
+enum jetstream_check
+jetstream_check(struct jetstream *j, int create, char *err, size_t errlen)
+{
+	return check_streams(j, create, mono_ms() + JS_API_WAIT_MS,
+	    JS_API_WAIT_MS, err, errlen);
 }
 
 static void
@@ -830,16 +947,6 @@ refused(jsErrCode jerr)
 	    jerr == JSStreamWrongLastSequenceErr;
 }
 
-/* What is left before deadline for one try: at most JS_TRY_WAIT_MS. */
-static long long
-try_wait(long long deadline)
-{
-	long long	 left = deadline - mono_ms();
-
-	return left < JS_TRY_WAIT_MS ? (left > 50 ? left : 50) :
-	    JS_TRY_WAIT_MS;
-}
-
 /* One publish of m to a subject that must be empty; *pa to destroy. */
 static natsStatus
 publish_new(struct jetstream *j, natsMsg *m, const char *msgid,
@@ -854,27 +961,6 @@ publish_new(struct jetstream *j, natsMsg *m, const char *msgid,
 	*jerr = 0;
 	*pa = NULL;
 	return js_PublishMsg(pa, j->js, m, &po, jerr);
-}
-
-/*
- * After a failed try: 0 when there is time for another (after a pause),
- * -1 with err set past the deadline.
- */
-static int
-try_again(long long deadline, const char *what, natsStatus s,
-    jsErrCode jerr, int tries, long budget_ms, char *err, size_t errlen)
-{
-	size_t	 len;
-
-	if (mono_ms() + JS_RETRY_PAUSE_MS >= deadline) {
-		nats_reason(err, errlen, what, s, jerr);
-		len = strlen(err);
-		snprintf(err + len, errlen - len, " after %d tries in %ld ms",
-		    tries, budget_ms);
-		return -1;
-	}
-	pause_ms(JS_RETRY_PAUSE_MS);
-	return 0;
 }
 
 /*
@@ -987,8 +1073,9 @@ jetstream_publish(struct jetstream *j, const struct ledger_new *n,
 
 	if (earlierlen > 0)
 		earlier[0] = '\0';
-	if (!j->checked && jetstream_check(j, 1, err, errlen) !=
-	    JETSTREAM_OK)
+	/* Once per connection; within this request's budget. */
+	if (!j->checked && check_streams(j, 1, deadline, budget_ms, err,
+	    errlen) != JETSTREAM_OK)
 		return JETSTREAM_FAILED;
 	/* Unsigned deliveries (a shared token) have no bytes to claim. */
 	if (n->signed_sha256 != NULL && n->signed_sha256[0] != '\0' &&
@@ -1579,12 +1666,13 @@ stream_range(struct jetstream *j, const char *name, uint64_t *first,
     uint64_t *last, uint64_t *msgs, char *err, size_t errlen)
 {
 	jsStreamInfo	*si = NULL;
-	jsErrCode	 jerr = 0;
 	natsStatus	 s;
 
-	if ((s = js_GetStreamInfo(&si, j->js, name, NULL, &jerr)) !=
-	    NATS_OK) {
-		nats_reason(err, errlen, "cannot look at the stream", s, jerr);
+	if ((s = stream_info(j, name, mono_ms() + JS_API_WAIT_MS,
+	    JS_API_WAIT_MS, &si, err, errlen)) != NATS_OK) {
+		if (s == NATS_NOT_FOUND)
+			snprintf(err, errlen, "cannot look at the stream:"
+			    " stream '%s' not found", name);
 		return -1;
 	}
 	*first = si->State.FirstSeq;
