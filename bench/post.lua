@@ -1,7 +1,7 @@
 -- bench/post.lua: wrk's request generator for bench/bench.sh.
 --
 --   wrk ... -s bench/post.lua URL -- MODE BODY SIGNATURES PREFIX TIMESTAMP
---       THREADS [PAUSE]
+--       THREADS [PAUSE [COUNT]]
 --
 -- Every request is a new delivery, as real traffic is: the receivers
 -- deduplicate on the delivery id and on the signed bytes, so a body sent
@@ -22,6 +22,12 @@
 --   each request, so that the load is a steady rate rather than as much
 --   as the server takes (wrk measures latency from the send, not the
 --   pause).
+--
+-- COUNT "count": response() sorts the answers that are not 2xx into
+--   503s carrying Retry-After (a retryable "not now") and the others,
+--   and done() prints "post.lua: non-2xx: N retryable, M other".  Only
+--   when asked: with a response() wrk hands every answer's headers to
+--   Lua, which costs throughput.
 --
 -- Ids are PREFIX and a line number, so no two requests of a run, or of
 -- two runs, share one; each thread takes every THREADS-th line.  done()
@@ -72,6 +78,24 @@ function init(args)
 	if pause > 0 then
 		delay = function() return pause end
 	end
+	-- Likewise response(), looked for after init().
+	if args[8] == "count" then
+		retryable, other = 0, 0
+		response = function(status, hdrs)
+			if status >= 200 and status < 300 then
+				return
+			end
+			if status == 503 then
+				for k in pairs(hdrs) do
+					if k:lower() == "retry-after" then
+						retryable = retryable + 1
+						return
+					end
+				end
+			end
+			other = other + 1
+		end
+	end
 end
 
 function request()
@@ -100,9 +124,19 @@ function request()
 end
 
 function done(summary, latency, requests)
+	local r, o, counted = 0, 0, false
 	for _, t in ipairs(threads) do
 		if t:get("exhausted") == 1 then
 			io.stderr:write("post.lua: thread ran out of signatures\n")
 		end
+		if t:get("retryable") ~= nil then
+			counted = true
+			r = r + t:get("retryable")
+			o = o + t:get("other")
+		end
+	end
+	if counted then
+		io.write(string.format("post.lua: non-2xx: %d retryable, %d other\n",
+		    r, o))
 	end
 end
