@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,21 @@
 #include <unistd.h>
 
 #include <sqlite3.h>
+
+/*
+ * Valgrind runs one thread at a time and lets another run during a call
+ * only if it knows the call may block; it does not know F_OFD_SETLKW, so
+ * a thread waiting there for the writer lock would keep the one holding
+ * it from running.  Under it, checkpoints stay in the serving thread.
+ */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND	0
+#endif
 
 #include "ledger.h"
 
@@ -70,6 +87,20 @@ struct ledger {
 	uint64_t	*group_seq;	/* its shared counters, see group_sync */
 	int		 group;		/* LEDGER_GROUP: sync in ledger_insert */
 	long long	 prune_batch;	/* rows per retention batch, adapted */
+	char		*path;		/* LEDGER_DEFER: for the checkpointer */
+	int		 flags;
+	struct checkpointer *ckpt;	/* LEDGER_DEFER, FastCGI: or NULL */
+};
+
+/* A thread that checkpoints with a connection of its own: see ledger_idle. */
+struct checkpointer {
+	pthread_t	 thread;
+	pthread_mutex_t	 mutex;
+	pthread_cond_t	 wake;
+	int		 due;		/* a checkpoint was asked for */
+	int		 busy;		/* one is running */
+	int		 stop;
+	struct ledger	*own;		/* the thread's connection */
 };
 
 static const char schema[] =
@@ -801,6 +832,7 @@ ledger_open(const char *path, int flags, long timeout_ms, char *err,
 	l->group_fd = -1;
 	l->timeout_ms = timeout_ms;
 	l->wal_limit = CHECKPOINT_FRAMES;
+	l->flags = flags;
 	if (flags & LEDGER_READONLY)
 		return open_readonly(l, path, err, errlen);
 	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE |
@@ -833,8 +865,13 @@ ledger_open(const char *path, int flags, long timeout_ms, char *err,
 	    " ON CONFLICT DO NOTHING", &l->insert, err, errlen) == -1)
 		goto fail;
 	/* A hook of our own replaces SQLite's automatic checkpoints. */
-	if (flags & LEDGER_DEFER)
+	if (flags & LEDGER_DEFER) {
 		sqlite3_wal_hook(l->db, on_wal_commit, l);
+		if ((l->path = strdup(path)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+	}
 	/*
 	 * Nor does the last connection to close checkpoint: in CGI mode every
 	 * request is a process, and its close would copy the log into the
@@ -902,24 +939,13 @@ truncate_log(struct ledger *l)
 	sqlite3_busy_handler(l->db, on_busy, l);
 }
 
-void
-ledger_idle(struct ledger *l)
+/* A checkpoint in passes (see above), by whichever connection l is. */
+static void
+checkpoint_passes(struct ledger *l)
 {
 	struct timespec	 pause = { 0, 100000 };
 	int		 frames, seen = 0, pass;
 
-	if (l == NULL)
-		return;
-	if (l->wal_frames < l->wal_checkpointed)	/* started over */
-		l->wal_checkpointed = 0;
-	if (l->wal_frames - l->wal_checkpointed < l->wal_limit)
-		return;
-	if (l->one_request) {
-		truncate_log(l);
-		return;
-	}
-	/* Done now, or being done by another process. */
-	l->wal_checkpointed = l->wal_frames;
 	if (sync_file_lock(l, CHECKPOINT_LOCK_BYTE, F_WRLCK, 0) == -1)
 		return;
 	for (pass = 0; pass < CHECKPOINT_PASSES; pass++) {
@@ -939,6 +965,127 @@ out:
 	sync_file_lock(l, CHECKPOINT_LOCK_BYTE, F_UNLCK, 0);
 }
 
+/*
+ * The checkpointer.  A checkpoint copies megabytes and syncs twice: run
+ * by the handler between requests, it kept that process from accepting
+ * for tens of milliseconds, and lighttpd, which counts a process free
+ * once it has answered, queued the next requests at its socket all the
+ * same: those were the slowest requests at full load.  A thread of the
+ * handler does it now, with a connection and -sync file of its own (so
+ * that its writer lock excludes its own process's inserts as any
+ * other's), while the main thread goes on serving.
+ */
+static void *
+checkpointer_main(void *arg)
+{
+	struct checkpointer	*c = arg;
+
+	pthread_mutex_lock(&c->mutex);
+	for (;;) {
+		while (!c->due && !c->stop)
+			pthread_cond_wait(&c->wake, &c->mutex);
+		if (c->stop)
+			break;
+		c->due = 0;
+		c->busy = 1;
+		pthread_mutex_unlock(&c->mutex);
+		checkpoint_passes(c->own);
+		pthread_mutex_lock(&c->mutex);
+		c->busy = 0;
+	}
+	pthread_mutex_unlock(&c->mutex);
+	return NULL;
+}
+
+/*
+ * Starts l's checkpointer: 0, or -1 (no memory, no thread, the database
+ * cannot be opened again), in which case checkpoints stay in ledger_idle.
+ * Signals are blocked in the thread: they are the main thread's.
+ */
+static int
+checkpointer_start(struct ledger *l)
+{
+	struct checkpointer	*c;
+	sigset_t		 all, old;
+	char			 err[256];
+	int			 rc;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -1;
+	if ((c->own = ledger_open(l->path, l->flags, l->timeout_ms, err,
+	    sizeof(err))) == NULL) {
+		free(c);
+		return -1;
+	}
+	pthread_mutex_init(&c->mutex, NULL);
+	pthread_cond_init(&c->wake, NULL);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&c->thread, NULL, checkpointer_main, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		ledger_close(c->own);
+		pthread_cond_destroy(&c->wake);
+		pthread_mutex_destroy(&c->mutex);
+		free(c);
+		return -1;
+	}
+	/* Shown by ps -L and in /proc/PID/task: what the thread is for. */
+	(void)pthread_setname_np(c->thread, "checkpoint");
+	l->ckpt = c;
+	return 0;
+}
+
+/* Waits for a running checkpoint to end, and for the thread. */
+static void
+checkpointer_stop(struct ledger *l)
+{
+	struct checkpointer	*c = l->ckpt;
+
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->mutex);
+	c->stop = 1;
+	pthread_cond_signal(&c->wake);
+	pthread_mutex_unlock(&c->mutex);
+	pthread_join(c->thread, NULL);
+	ledger_close(c->own);
+	pthread_cond_destroy(&c->wake);
+	pthread_mutex_destroy(&c->mutex);
+	free(c);
+	l->ckpt = NULL;
+}
+
+void
+ledger_idle(struct ledger *l)
+{
+	struct checkpointer	*c;
+
+	if (l == NULL)
+		return;
+	if (l->wal_frames < l->wal_checkpointed)	/* started over */
+		l->wal_checkpointed = 0;
+	if (l->wal_frames - l->wal_checkpointed < l->wal_limit)
+		return;
+	if (l->one_request) {
+		truncate_log(l);
+		return;
+	}
+	/* Done now, or being done by another process. */
+	l->wal_checkpointed = l->wal_frames;
+	if (l->ckpt == NULL && (l->path == NULL || RUNNING_ON_VALGRIND ||
+	    checkpointer_start(l) == -1)) {
+		checkpoint_passes(l);
+		return;
+	}
+	c = l->ckpt;
+	pthread_mutex_lock(&c->mutex);
+	if (!c->busy)
+		c->due = 1;
+	pthread_cond_signal(&c->wake);
+	pthread_mutex_unlock(&c->mutex);
+}
+
 void
 ledger_one_request(struct ledger *l)
 {
@@ -955,6 +1102,7 @@ ledger_close(struct ledger *l)
 
 	if (l == NULL)
 		return;
+	checkpointer_stop(l);
 	sqlite3_finalize(l->insert);
 	sqlite3_finalize(l->forget);
 	for (i = 0; i < NCACHED; i++)
@@ -964,6 +1112,7 @@ ledger_close(struct ledger *l)
 		munmap(l->group_seq, 4096);
 	if (l->group_fd != -1)
 		close(l->group_fd);
+	free(l->path);
 	free(l);
 }
 

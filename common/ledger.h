@@ -103,6 +103,10 @@ int		 ledger_forget(struct ledger *, long long rowid);
 /*
  * Work that can wait for a moment without a request: with LEDGER_DEFER,
  * a checkpoint once the write-ahead log has grown past a few megabytes.
+ * It runs in a thread of the process, started on first use, and the
+ * call returns at once; in CGI mode (ledger_one_request), under
+ * valgrind, or when no thread can be started, in the call itself.
+ * ledger_close() waits for a checkpoint under way.
  */
 void		 ledger_idle(struct ledger *);
 

@@ -94,6 +94,8 @@ static const char *const allowed[] = {
 	/* Time, sleeping (SQLite's busy handler), threads' futexes. */
 	"clock_gettime", "gettimeofday", "time", "nanosleep",
 	"clock_nanosleep", "futex", "sched_yield",
+	/* A thread starting (the ledger's checkpointer; clone is below). */
+	"set_robust_list", "rseq",
 	/* OpenSSL's random numbers. */
 	"getrandom",
 	/* Signals: a stop signal ends the accept loop; abort() resets. */
@@ -121,16 +123,16 @@ static const char *const allowed_asan[] = {
  * away: that is new sockets, connect, socket options, send and receive,
  * and a thread for each reconnect.  These are added only when a handler
  * asked for them with sandbox_allow_network(), and narrowed below:
- * sockets only of the Internet families (no raw or netlink sockets),
- * clone only for threads (never a new process).  The filter is applied
- * to every thread of the process (TSYNC), the client's included.
+ * sockets only of the Internet families (no raw or netlink sockets).
+ * The filter is applied to every thread of the process (TSYNC), the
+ * client's included.
  * getdents64: a connection refused at startup (a wrong password or CA)
  * is opened again per request, and with TLS natsOptions_SetSecure()
  * lists OpenSSL's default CA folder (SSL_CTX_set_default_verify_paths).
  */
 static const char *const allowed_net[] = {
 	"connect", "sendto", "recvfrom", "sendmsg", "recvmsg", "getsockopt",
-	"set_robust_list", "rseq", "sched_getaffinity", "uname",
+	"sched_getaffinity", "uname",
 	"epoll_create1", "epoll_ctl", "epoll_wait", "pipe", "pipe2",
 	"getdents64",
 };
@@ -209,7 +211,7 @@ sandbox_allow_network(void)
 	network = 1;
 }
 
-/* Internet stream sockets, their options, and threads; see above. */
+/* Internet stream sockets and their options; see above. */
 static int
 allow_network(scmp_filter_ctx ctx)
 {
@@ -225,7 +227,17 @@ allow_network(scmp_filter_ctx ctx)
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 1,
 	    SCMP_A1(SCMP_CMP_EQ, IPPROTO_TCP, 0)) != 0)
 		return -1;
-	/* Threads share the address space; a process would not. */
+	return 0;
+}
+
+/*
+ * Threads, never a new process: the NATS client's, and the ledger's
+ * checkpointer, started on the first checkpoint (inside the filter).
+ * A thread shares the address space and gets the same filter.
+ */
+static int
+allow_threads(scmp_filter_ctx ctx)
+{
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
 	    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD | CLONE_VM,
 	    CLONE_THREAD | CLONE_VM)) != 0)
@@ -336,7 +348,7 @@ sandbox_enter(void)
 		goto out;
 	}
 	if (allow_list(ctx, allowed, sizeof(allowed) / sizeof(allowed[0])) ==
-	    -1 || allow_guarded(ctx) == -1)
+	    -1 || allow_guarded(ctx) == -1 || allow_threads(ctx) == -1)
 		goto out;
 	if (network && (allow_list(ctx, allowed_net, sizeof(allowed_net) /
 	    sizeof(allowed_net[0])) == -1 || allow_network(ctx) == -1)) {

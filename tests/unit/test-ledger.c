@@ -584,6 +584,7 @@ static void
 test_checkpoint_deferred(void **state)
 {
 	static char		 body[8000];
+	const struct timespec	 pause = { 0, 10000000 };
 	struct db		 db;
 	struct ledger_new	 d;
 	char			 id[32];
@@ -605,7 +606,10 @@ test_checkpoint_deferred(void **state)
 	}
 	before = file_size(db.path);
 	assert_true(before >= 0 && before < 1024 * 1024);
+	/* The checkpoint runs in a thread: give it up to 10 s. */
 	ledger_idle(db.l);
+	for (i = 0; i < 1000 && file_size(db.path) <= 4 * 1024 * 1024; i++)
+		nanosleep(&pause, NULL);
 	assert_true(file_size(db.path) > 4 * 1024 * 1024);
 	db_done(&db);
 }
