@@ -73,7 +73,7 @@ done
     "$(cat /proc/"$pid"/task/*/comm | tr '\n' ' ')"
 ok "the handler has a checkpoint thread"
 written=$(wchar "$ckpt")
-[ "$written" -gt $((8 * 1024 * 1024)) ] ||
+[ "$written" -gt $((2 * 1024 * 1024)) ] ||
 	fail "the checkpoint thread wrote $written bytes, not a checkpoint's"
 ok "the checkpoint thread copied the log ($written bytes)"
 # The answers, the log and the ledger's log are the main thread's.
