@@ -63,6 +63,7 @@
 	X(js_PublishMsg) \
 	X(js_PullSubscribe) \
 	X(js_PurgeStream) \
+	X(natsConnection_Close) \
 	X(natsConnection_Connect) \
 	X(natsConnection_Destroy) \
 	X(natsConnection_GetConnectedUrl) \
@@ -90,6 +91,7 @@
 	X(natsOptions_Destroy) \
 	X(natsOptions_LoadCATrustedCertificates) \
 	X(natsOptions_LoadCertificatesChain) \
+	X(natsOptions_SetClosedCB) \
 	X(natsOptions_SetDisconnectedCB) \
 	X(natsOptions_SetFailRequestsOnDisconnect) \
 	X(natsOptions_SetMaxPingsOut) \
@@ -168,6 +170,7 @@ jetstream_load(char *err, size_t errlen)
 #define js_PublishMsg	(nats_lib.js_PublishMsg)
 #define js_PullSubscribe	(nats_lib.js_PullSubscribe)
 #define js_PurgeStream	(nats_lib.js_PurgeStream)
+#define natsConnection_Close	(nats_lib.natsConnection_Close)
 #define natsConnection_Connect	(nats_lib.natsConnection_Connect)
 #define natsConnection_Destroy	(nats_lib.natsConnection_Destroy)
 #define natsConnection_GetConnectedUrl	(nats_lib.natsConnection_GetConnectedUrl)
@@ -195,6 +198,7 @@ jetstream_load(char *err, size_t errlen)
 #define natsOptions_Destroy	(nats_lib.natsOptions_Destroy)
 #define natsOptions_LoadCATrustedCertificates	(nats_lib.natsOptions_LoadCATrustedCertificates)
 #define natsOptions_LoadCertificatesChain	(nats_lib.natsOptions_LoadCertificatesChain)
+#define natsOptions_SetClosedCB	(nats_lib.natsOptions_SetClosedCB)
 #define natsOptions_SetDisconnectedCB	(nats_lib.natsOptions_SetDisconnectedCB)
 #define natsOptions_SetFailRequestsOnDisconnect	(nats_lib.natsOptions_SetFailRequestsOnDisconnect)
 #define natsOptions_SetMaxPingsOut	(nats_lib.natsOptions_SetMaxPingsOut)
@@ -242,6 +246,7 @@ struct jetstream {
 	long		 dedupe_window;
 	int		 checked;	/* the streams were found as configured */
 	volatile int	 closing;	/* no disconnect notes from here on */
+	int		 closed;	/* its closed callback ran */
 	natsSubscription *sub;		/* the worker's pull subscription */
 	struct {
 		long long	 seq;
@@ -369,6 +374,16 @@ on_disconnected(natsConnection *nc, void *arg)
 		log_warnx("nats: disconnected, reconnecting");
 }
 
+/* The last callback nats.c makes for a connection: see jetstream_close. */
+static void
+on_closed(natsConnection *nc, void *arg)
+{
+	struct jetstream	*j = arg;
+
+	(void)nc;
+	__atomic_store_n(&j->closed, 1, __ATOMIC_RELEASE);
+}
+
 static void
 on_connected(natsConnection *nc, void *arg)
 {
@@ -426,6 +441,7 @@ make_options(natsOptions *o, const struct jetstream_conf *c,
 	/* A request (a publish's PubAck) fails at once on a disconnect. */
 	natsOptions_SetFailRequestsOnDisconnect(o, true);
 	natsOptions_SetDisconnectedCB(o, on_disconnected, j);
+	natsOptions_SetClosedCB(o, on_closed, j);
 	natsOptions_SetReconnectedCB(o, on_reconnected, NULL);
 	if (c->creds != NULL && (s = natsOptions_SetUserCredentialsFromFiles(o,
 	    c->creds, NULL)) != NATS_OK) {
@@ -556,7 +572,8 @@ fail:
 void
 jetstream_close(struct jetstream *j)
 {
-	size_t	 i;
+	struct timespec	 pause = { 0, 1000000 };
+	size_t		 i;
 
 	if (j == NULL)
 		return;
@@ -570,7 +587,23 @@ jetstream_close(struct jetstream *j)
 	}
 	natsSubscription_Destroy(j->sub);
 	jsCtx_Destroy(j->js);
-	natsConnection_Destroy(j->nc);
+	/*
+	 * nats.c runs a connection's callbacks, which get j, from a thread
+	 * of its own, after Close has returned: a disconnected callback read
+	 * j after it was freed (ASan, webhookctl exiting).  The closed
+	 * callback comes last; j goes once it has run.  Should it not come
+	 * within 2 s, j is left allocated rather than freed under a thread
+	 * that may still read it.
+	 */
+	if (j->nc != NULL) {
+		natsConnection_Close(j->nc);
+		for (i = 0; i < 2000 &&
+		    !__atomic_load_n(&j->closed, __ATOMIC_ACQUIRE); i++)
+			nanosleep(&pause, NULL);
+		natsConnection_Destroy(j->nc);
+		if (!__atomic_load_n(&j->closed, __ATOMIC_ACQUIRE))
+			return;
+	}
 	free(j);
 }
 
