@@ -130,8 +130,10 @@ code=$(dpost "$T/cmd" "$(flip "$sig")" "$now")
 expect_reject discord 401 'mismatch' "a signature character changed"
 code=$(dpost "$T/cmd" "$sig" "$((now + 1))")
 expect_reject discord 401 'mismatch' "the timestamp changed"
-code=$(dpost "$T/cmd" "$(ed_sign "$KEYS/discord-test.pem" "$now" \
-    "$T/cmd" | sed 's/./0/')" "$now")
+# A forger without the key: the genuine S under an all-zero R.  (It
+# used to zero only the first hex digit, which left one signature in
+# sixteen unchanged and the case answered 200.)
+code=$(dpost "$T/cmd" "$(printf '%064d%s' 0 "${sig:64}")" "$now")
 expect_reject discord 401 'mismatch' "a forged signature"
 old=$((now - 1000))
 code=$(dpost "$T/cmd" "$(ed_sign "$KEYS/discord-test.pem" "$old" \
