@@ -6,7 +6,10 @@
  * the body, fd 1 for the response.  That also keeps a CGI start-up to
  * a handful of system calls.
  */
+#define _GNU_SOURCE		/* ppoll(2) */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +29,8 @@ struct request_src {
 	int		 cgi;		/* plain CGI: one request */
 	int		 served;	/* CGI: the one request was taken */
 	long long	 consumed;	/* CGI: body bytes read from fd 0 */
+	int		 waiting_set;	/* FastCGI: wait_mask is ready */
+	sigset_t	 wait_mask;	/* signals open while waiting */
 	FCGX_Request	 fcgx;
 };
 
@@ -207,6 +212,56 @@ fill(struct request *req, char **envp)
 		req->content_length = (long long)n;
 }
 
+/*
+ * A stop signal must not slip in between the check of request_stopping
+ * and a blocking accept(): the process would sleep there until the next
+ * request, which after a stop never comes.  So the stop signals stay
+ * blocked except inside ppoll(), which opens them and waits in one step,
+ * and accept() itself never blocks: the listening socket may be shared
+ * with other processes (spawn-fcgi -F, a socket unit), and one of them
+ * can take the connection first.  Accepted sockets do not inherit
+ * O_NONBLOCK on Linux, so libfcgi reads them as before.
+ */
+static int
+prepare_wait(struct request_src *src)
+{
+	sigset_t	 stops;
+	int		 flags;
+
+	flags = fcntl(src->fcgx.listen_sock, F_GETFL);
+	if (flags == -1 || fcntl(src->fcgx.listen_sock, F_SETFL,
+	    flags | O_NONBLOCK) == -1)
+		return -1;
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGTERM);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGUSR1);
+	if (pthread_sigmask(SIG_BLOCK, &stops, &src->wait_mask) != 0)
+		return -1;
+	sigdelset(&src->wait_mask, SIGTERM);
+	sigdelset(&src->wait_mask, SIGINT);
+	sigdelset(&src->wait_mask, SIGUSR1);
+	src->waiting_set = 1;
+	return 0;
+}
+
+/*
+ * Waits until a connection (or, on a connection the server keeps, the
+ * next request) can be taken, or a stop signal came.  Returns 0 or -1
+ * with errno set.
+ */
+static int
+wait_for_request(struct request_src *src)
+{
+	struct pollfd	 pfd;
+
+	pfd.fd = src->fcgx.ipcFd >= 0 ? src->fcgx.ipcFd :
+	    src->fcgx.listen_sock;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return ppoll(&pfd, 1, NULL, &src->wait_mask) == -1 ? -1 : 0;
+}
+
 int
 request_accept(struct request_src *src, struct request *req)
 {
@@ -217,13 +272,22 @@ request_accept(struct request_src *src, struct request *req)
 		fill(req, environ);
 		return 1;
 	}
+	if (!src->waiting_set && prepare_wait(src) == -1)
+		return -1;
 	for (;;) {
+		if (request_stopping)
+			return 0;
+		if (wait_for_request(src) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
 		if (request_stopping)
 			return 0;
 		if (FCGX_Accept_r(&src->fcgx) == 0)
 			break;
-		/* An interrupted accept is how a stop signal reaches us. */
-		if (errno == EINTR || request_stopping)
+		/* Another process took it, or it was gone already. */
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			continue;
 		return -1;
 	}

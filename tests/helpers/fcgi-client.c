@@ -7,7 +7,7 @@
  * NUL, CR and LF inside parameter values, thousands of headers, a
  * Content-Length that does not match the body, a 1 MiB header.
  *
- * usage: fcgi-client [-n count] [-o file] [-b body] [-c] socket
+ * usage: fcgi-client [-n count] [-o file] [-b body] [-c] [-w file] socket
  *            [NAME=VALUE ...]
  *
  *   NAME=VALUE  one FastCGI parameter; in both parts \xHH is that byte
@@ -17,6 +17,9 @@
  *   -c          do not add CONTENT_LENGTH: send it only when given.
  *   -n count    send the same request count times, one connection each.
  *   -o file     write the last response (headers and body) to file.
+ *   -w file     send the parameters, then wait (up to 60 s) until file
+ *               exists before sending the body: the responder is then
+ *               in the middle of reading the request.
  *
  * Prints the status of each response ("Status: 401 ..." gives 401; no
  * Status line gives 200, no answer at all 000) on its own line, and
@@ -329,19 +332,29 @@ records_take(struct bytes *in, struct bytes *out)
  * ended with END_REQUEST or EOF, -1 otherwise.
  */
 static int
-exchange(int fd, const struct bytes *req, struct bytes *resp)
+exchange(int fd, const struct bytes *req, struct bytes *resp,
+    size_t hold_at, const char *go)
 {
 	struct bytes	 in = { 0 };
 	struct pollfd	 pfd;
 	unsigned char	 chunk[65536];
-	size_t		 sent = 0;
+	size_t		 sent = 0, limit;
 	ssize_t		 n;
-	int		 done = 0;
+	int		 done = 0, waited = 0, rc;
 
 	while (!done) {
+		/* Held back at hold_at until the go file appears. */
+		limit = req->len;
+		if (go != NULL && access(go, F_OK) == -1 && waited < 6000)
+			limit = hold_at;
 		pfd.fd = fd;
-		pfd.events = POLLIN | (sent < req->len ? POLLOUT : 0);
-		if (poll(&pfd, 1, 60000) <= 0)
+		pfd.events = POLLIN | (sent < limit ? POLLOUT : 0);
+		rc = poll(&pfd, 1, limit < req->len ? 10 : 60000);
+		if (rc == 0 && limit < req->len) {
+			waited++;
+			continue;
+		}
+		if (rc <= 0)
 			break;
 		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
 			if ((n = read(fd, chunk, sizeof(chunk))) <= 0)
@@ -351,7 +364,7 @@ exchange(int fd, const struct bytes *req, struct bytes *resp)
 			continue;
 		}
 		if (pfd.revents & POLLOUT) {
-			n = write(fd, req->p + sent, req->len - sent);
+			n = write(fd, req->p + sent, limit - sent);
 			if (n == -1 && errno != EINTR && errno != EAGAIN)
 				sent = req->len;	/* peer closed */
 			else if (n > 0)
@@ -386,7 +399,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: fcgi-client [-c] [-b body] [-n count]"
-	    " [-o file] [-p file] socket [NAME=VALUE ...]\n");
+	    " [-o file] [-p file] [-w file] socket [NAME=VALUE ...]\n");
 	exit(100);
 }
 
@@ -396,13 +409,14 @@ main(int argc, char **argv)
 	struct bytes	 params = { 0 }, body = { 0 }, req = { 0 };
 	struct bytes	 resp = { 0 };
 	unsigned char	 begin[8] = { 0, FCGI_RESPONDER, 0, 0, 0, 0, 0, 0 };
-	const char	*out = NULL, *pfile = NULL, *bfile = NULL;
+	const char	*out = NULL, *pfile = NULL, *bfile = NULL, *go = NULL;
 	char		 cl[32];
+	size_t		 hold_at;
 	long		 count = 1, i;
 	int		 c, fd, has_cl = 0, add_cl = 1, rc = 0;
 	FILE		*fp;
 
-	while ((c = getopt(argc, argv, "b:cn:o:p:")) != -1) {
+	while ((c = getopt(argc, argv, "b:cn:o:p:w:")) != -1) {
 		switch (c) {
 		case 'b':
 			bfile = optarg;
@@ -419,6 +433,9 @@ main(int argc, char **argv)
 			break;
 		case 'p':
 			pfile = optarg;
+			break;
+		case 'w':
+			go = optarg;
 			break;
 		default:
 			usage();
@@ -441,11 +458,12 @@ main(int argc, char **argv)
 	}
 	record(&req, FCGI_BEGIN_REQUEST, begin, sizeof(begin));
 	stream(&req, FCGI_PARAMS, &params);
+	hold_at = req.len;
 	stream(&req, FCGI_STDIN, &body);
 	for (i = 0; i < count; i++) {
 		resp.len = 0;
 		if ((fd = connect_to(argv[0])) == -1 ||
-		    exchange(fd, &req, &resp) == -1)
+		    exchange(fd, &req, &resp, hold_at, go) == -1)
 			rc = 1;
 		if (fd != -1)
 			close(fd);

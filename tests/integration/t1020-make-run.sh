@@ -51,15 +51,19 @@ run_start() {
 	    "run.sh says it is serving on port $PORT"
 }
 
-# run_stop SIG: sends SIG to run.sh only and checks that it takes
-# lighttpd, the FastCGI processes and the worker down with it.
+# run_stop SIG [group]: sends SIG to run.sh only, or with "group" to
+# its whole process group as Ctrl-C in a terminal does, and checks that
+# lighttpd, the FastCGI processes and the worker go down with it.  The
+# group case is the race: a FastCGI process gets the signal itself, at
+# any moment, and must not miss it on its way into accept().
 run_stop() {
-	local sig=$1 before i left=
+	local sig=$1 target=$RUN_PID before i left=
 
 	before=$(descendants "$RUN_PID")
 	assert_match 'lighttpd' "$(ps -o comm= -p "$(echo "$before" |
 	    paste -sd, -)")" "lighttpd runs under run.sh"
-	kill "-$sig" "$RUN_PID"
+	[ "${2:-}" = group ] && target=-$RUN_PID
+	kill "-$sig" -- "$target"
 	for i in $(seq 1 100); do
 		pid_alive "$RUN_PID" || break
 		sleep 0.1
@@ -164,5 +168,14 @@ assert_eq "$sums" "$(sha256sum "$VAR"/secrets/*.secret)" \
     "the second start keeps every secret"
 github_delivery "run-2-$$"
 run_stop INT
+
+# Ctrl-C: SIGINT to the whole group, a few times, since a lost signal
+# shows only when it lands between the stop check and accept().
+for round in 1 2 3 4 5; do
+	PORT=$(free_port)
+	run_start
+	curl -s -o /dev/null "http://127.0.0.1:$PORT/metrics"
+	run_stop INT group
+done
 
 t_done
