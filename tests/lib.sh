@@ -233,6 +233,24 @@ random_secret() {
 	(umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$1")
 }
 
+# other_char S POS: S with the character at POS replaced by the next one
+# of its kind (digit, lower or upper case letter; anything else becomes
+# A), so that a forgery made from a random genuine value can never be
+# that value again by chance.
+other_char() {
+	local s=$1 pos=$2 c r
+
+	c=${s:pos:1}
+	case $c in
+	9) r=0 ;;
+	z) r=a ;;
+	Z) r=A ;;
+	[0-8a-yA-Y]) r=$(printf "\\$(printf '%03o' $(($(printf '%d' "'$c") + 1)))") ;;
+	*) r=A ;;
+	esac
+	printf '%s%s%s' "${s:0:pos}" "$r" "${s:pos+1}"
+}
+
 # test_config FILE: $T/log and $T/state made for the server, and FILE
 # begun with their [global] section, plain HTTP allowed (loopback
 # tests); the test appends its own lines and sections with cat >>.

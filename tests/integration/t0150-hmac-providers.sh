@@ -129,7 +129,8 @@ for p in $P; do
 
 	if [ "$p" = gitlab ]; then
 		# The token binds nothing else: the one fault is in the token.
-		code=$(post "$base/$p" "$b" "${H[@]/$s/${s%?}f}")
+		forged=$(other_char "$s" $((${#s} - 1)))
+		code=$(post "$base/$p" "$b" "${H[@]/$s/$forged}")
 		expect_reject "$p" 401 'mismatch' "a token one character off"
 	else
 		{ cat "$b"; printf ' '; } >"$T/tampered"

@@ -105,7 +105,7 @@ code=$(post "$base/zendesk" "$b" "${zh[@]}" \
 assert_eq 200 "$code" "zendesk: genuine base64 without padding: the same MAC, accepted"
 code=$(post "$base/zendesk" "$b" "${zh[@]}" \
     -H "X-Zendesk-Webhook-Invocation-Id: z2" \
-    -H "X-Zendesk-Webhook-Signature: A${zmac:1}")
+    -H "X-Zendesk-Webhook-Signature: $(other_char "$zmac" 0)")
 expect_reject zendesk 401 'mismatch' "forged base64"
 code=$(post "$base/zendesk" "$b" "${zh[@]}" \
     -H "X-Zendesk-Webhook-Invocation-Id: z3" \
