@@ -221,6 +221,12 @@ fill(struct request *req, char **envp)
  * with other processes (spawn-fcgi -F, a socket unit), and one of them
  * can take the connection first.  Accepted sockets do not inherit
  * O_NONBLOCK on Linux, so libfcgi reads them as before.
+ *
+ * The price: a peer that connects and then sends nothing holds the
+ * process in libfcgi's read, deaf to SIGTERM, until it closes (SIGKILL
+ * still works).  Web servers send the request as they connect; only
+ * what can reach the socket can do this, and it could as well send
+ * requests.
  */
 static int
 prepare_wait(struct request_src *src)
