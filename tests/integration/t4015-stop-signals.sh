@@ -38,9 +38,13 @@ post_args() {
 	    WEBHOOK_ENDPOINT=github "${P[@]}")
 }
 
-# A signal while the body is still on its way.
+# A signal while the body is still on its way.  A first delivery makes
+# sure the handler is in its accept loop, however slow its start.
 handler_start mid github "$GH"
 pid=$(handler_pid mid)
+post_args mid-0
+assert_eq 200 "$(fcgi_post mid github "$T/mid-0.body" "${P[@]}")" \
+    "the handler serves"
 post_args mid-1
 rm -f "$T/go"
 "$FCGI_CLIENT" -w "$T/go" -o "$T/mid.resp" -b "$T/mid-1.body" \
@@ -84,8 +88,8 @@ env WEBHOOK_CONFIG="$WEBHOOK_CONFIG" WEBHOOK_ENDPOINT=github \
     spawn-fcgi -F 2 -s "$T/pair/sock" -M 0666 "${owner[@]}" -- "$GH" \
     >"$T/pair/spawn.log" 2>&1 || fail "spawn-fcgi -F 2" "$(cat "$T/pair/spawn.log")"
 pids=$(sed -n 's/.*PID: *\([0-9]*\).*/\1/p' "$T/pair/spawn.log")
+echo "$pids" >"$T/.servers/pair.pids"	# for t_cleanup, whatever happens
 assert_eq 2 "$(echo "$pids" | wc -w)" "spawn-fcgi started two processes"
-echo "$pids" >"$T/.servers/pair.pids"
 post_args pair-1
 codes=$("$FCGI_CLIENT" -n 40 -b "$T/pair-1.body" "$T/pair/sock" "${A[@]}" \
     2>>"$T/pair/stderr.log" | sort | uniq -c | awk '{ print $2 "x" $1 }')
