@@ -66,7 +66,10 @@ int			 request_is_cgi(const struct request_src *);
 /*
  * Waits for the next request and fills req.  Returns 1 for a request,
  * 0 when there are no more (CGI after its one request, or a signal asked
- * us to stop), -1 on an accept error.
+ * us to stop), -1 on an accept error.  From its first call in FastCGI
+ * mode on, the calling thread blocks the stop signals except while it
+ * waits here: a request in hand is never interrupted, and a stop takes
+ * effect at the next call.
  */
 int	request_accept(struct request_src *, struct request *);
 
