@@ -28,14 +28,11 @@ gone_within() {
 	return 1
 }
 
-# post_args ID: a genuine GitHub delivery ID in $T/ID.body, its FastCGI
-# variables in the array A.
+# post_args ID: a genuine GitHub delivery ID in $T/ID.body, its signed
+# headers as FastCGI variables in the array P (for fcgi_post).
 post_args() {
 	gh_delivery "$1" "$T/$1.body"
 	h_params
-	A=(REQUEST_METHOD=POST REQUEST_URI=/hooks/github
-	    REMOTE_ADDR=127.0.0.1 SERVER_PROTOCOL=HTTP/1.1
-	    WEBHOOK_ENDPOINT=github "${P[@]}")
 }
 
 # A signal while the body is still on its way.  A first delivery makes
@@ -47,8 +44,7 @@ assert_eq 200 "$(fcgi_post mid github "$T/mid-0.body" "${P[@]}")" \
     "the handler serves"
 post_args mid-1
 rm -f "$T/go"
-"$FCGI_CLIENT" -w "$T/go" -o "$T/mid.resp" -b "$T/mid-1.body" \
-    "$T/mid/sock" "${A[@]}" >"$T/mid.status" 2>>"$T/mid/stderr.log" &
+fcgi_post mid github "$T/mid-1.body" -w "$T/go" "${P[@]}" >"$T/mid.status" &
 client=$!
 # Time for the handler to take the parameters and wait for the body.
 sleep 0.5
@@ -91,8 +87,8 @@ pids=$(sed -n 's/.*PID: *\([0-9]*\).*/\1/p' "$T/pair/spawn.log")
 echo "$pids" >"$T/.servers/pair.pids"	# for t_cleanup, whatever happens
 assert_eq 2 "$(echo "$pids" | wc -w)" "spawn-fcgi started two processes"
 post_args pair-1
-codes=$("$FCGI_CLIENT" -n 40 -b "$T/pair-1.body" "$T/pair/sock" "${A[@]}" \
-    2>>"$T/pair/stderr.log" | sort | uniq -c | awk '{ print $2 "x" $1 }')
+codes=$(fcgi_post pair github "$T/pair-1.body" -n 40 "${P[@]}" |
+    sort | uniq -c | awk '{ print $2 "x" $1 }')
 assert_eq 200x40 "$codes" "40 requests on the shared socket: all answered 200"
 assert_eq 1 "$(rows github pair-1)" \
     "the delivery is queued once"

@@ -80,14 +80,6 @@ ctl_signed() {
 	post "$base/$1" "$2" "${hs[@]}"
 }
 
-# flip S: S with its 11th character changed (still the same alphabet).
-flip() {
-	local c=${1:10:1} r=0
-
-	[ "$c" != 0 ] || r=1
-	printf '%s%s%s' "${1:0:10}" "$r" "${1:11}"
-}
-
 # --- discord ----------------------------------------------------------
 now=$(date +%s)
 printf '{"application_id":"11","id":"21%s","token":"tok","type":1,"version":1}' \
@@ -105,7 +97,7 @@ assert_eq PING "$(last_log discord event)" "discord: logged as PING"
 assert_eq 0 "$(rows discord "21$$")" "discord: PING never queued"
 
 # Discord probes with bad signatures: the PING must be refused then.
-code=$(dpost "$T/ping" "$(flip "$sig")" "$now")
+code=$(dpost "$T/ping" "$(other_char "$sig" 10)" "$now")
 expect_reject discord 401 'mismatch' "a PING with a bad signature"
 
 id="31$$"
@@ -126,7 +118,7 @@ assert_eq 1 "$(rows discord "$id")" "discord: still one row"
 sed 's/hello/hellp/' "$T/cmd" >"$T/tampered"
 code=$(dpost "$T/tampered" "$sig" "$now")
 expect_reject discord 401 'mismatch.*public key' "a body byte changed"
-code=$(dpost "$T/cmd" "$(flip "$sig")" "$now")
+code=$(dpost "$T/cmd" "$(other_char "$sig" 10)" "$now")
 expect_reject discord 401 'mismatch' "a signature character changed"
 code=$(dpost "$T/cmd" "$sig" "$((now + 1))")
 expect_reject discord 401 'mismatch' "the timestamp changed"
@@ -181,7 +173,7 @@ assert_eq duplicate "$(last_log sendgrid verdict)" \
 head -c -2 "$T/sg" >"$T/tampered"
 code=$(spost "$T/tampered" "$sig" "$now")
 expect_reject sendgrid 401 'mismatch' "the final CRLF dropped"
-code=$(spost "$T/sg" "$(flip "$sig")" "$now")
+code=$(spost "$T/sg" "$(other_char "$sig" 10)" "$now")
 assert_eq 401 "$code" "sendgrid: a signature character changed answers 401"
 code=$(spost "$T/sg" "$sig" "$((now + 1))")
 expect_reject sendgrid 401 'mismatch' "the timestamp changed"
