@@ -79,6 +79,9 @@ run_stop() {
 		[ -z "$left" ] && break
 		sleep 0.1
 	done
+	# What is left, and where it waits, for the failure message.
+	[ -z "$left" ] || echo "# left: $(ps -o pid=,stat=,wchan:20=,args= \
+	    -p "$(echo $left | tr ' ' ,)")"
 	assert_eq "" "$left" "SIG$sig: lighttpd and its children are gone"
 	RUN_PID=
 }

@@ -80,6 +80,15 @@ for family in 4 6; do
 		fail "$kind: the handler hit the filter" \
 		    "$(cat "$T/$kind/stdout.log")"
 	fi
+	# SIGTERM ends it at once (the listening socket is non-blocking
+	# there too; t4015 for the rest of the stop signals).
+	kill -TERM "$pid"
+	for i in $(seq 1 50); do
+		pid_alive "$pid" || break
+		sleep 0.1
+	done
+	pid_alive "$pid" && fail "$kind: the handler still runs 5 s after SIGTERM"
+	ok "$kind: SIGTERM ends the handler"
 	stop_server "$kind"
 done
 t_done
