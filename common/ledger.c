@@ -68,6 +68,12 @@
 #define PRUNE_PAUSE_US		2000
 #define PRUNE_BUDGET_US		200000
 
+/*
+ * Inserts read their index pages ahead of the writer lock once the ledger
+ * holds this many rows (ids, rather: they only grow).  See read_ahead().
+ */
+#define READ_AHEAD_ROWS		1000000
+
 /* Bytes of the -sync file locked (F_OFD_SETLK) for the handlers' turns. */
 #define WRITER_LOCK_BYTE	1	/* at writing */
 #define CHECKPOINT_LOCK_BYTE	2	/* at checkpointing, never waited for */
@@ -75,6 +81,9 @@
 struct ledger {
 	sqlite3		*db;
 	sqlite3_stmt	*insert;
+	sqlite3_stmt	*look;		/* read_ahead(): made on first use */
+	long long	 read_aheads;	/* how many it made */
+	int		 read_ahead;	/* the ledger is large enough */
 	sqlite3_stmt	*forget;
 	sqlite3_stmt	*cached[NCACHED];
 	long		 timeout_ms;
@@ -1112,6 +1121,7 @@ ledger_close(struct ledger *l)
 		return;
 	checkpointer_stop(l);
 	sqlite3_finalize(l->insert);
+	sqlite3_finalize(l->look);
 	sqlite3_finalize(l->forget);
 	for (i = 0; i < NCACHED; i++)
 		sqlite3_finalize(l->cached[i]);
@@ -1144,6 +1154,61 @@ bind_new(sqlite3_stmt *st, const struct ledger_new *d)
 		sqlite3_bind_text(st, 9, d->signed_sha256, -1, SQLITE_STATIC);
 }
 
+static long long read_ahead_rows = READ_AHEAD_ROWS;
+
+void
+ledger_set_read_ahead(long long rows)
+{
+	read_ahead_rows = rows;
+}
+
+long long
+ledger_read_aheads(const struct ledger *l)
+{
+	return l->read_aheads;
+}
+
+/*
+ * An insert updates both unique indexes at a random place (random ids,
+ * random digests), reading a leaf page of each.  A ledger of millions of
+ * rows on a small server keeps few of those leaves in the page cache, so
+ * most inserts read two pages from the disk, and under the writer lock
+ * the other processes wait for each read in turn.  Looking the delivery
+ * up first, without the lock, reads the same pages while another
+ * process writes: the processes' reads overlap, and the insert then
+ * finds its pages in memory.  On the 10 M ledger under 64 MiB (README,
+ * "Cost at scale") that took durable GitHub deliveries from 0.64 to
+ * 0.78 of the empty ledger's rate.  The lookup's answer is not used:
+ * the insert's conflict clause decides, under the lock, as before.
+ *
+ * It costs two fcntl(2) (the read lock on the write-ahead log) and 14 k
+ * instructions a request, for nothing while the indexes are in memory,
+ * so smaller ledgers go without: the two indexes take 160 MB per
+ * million rows.  The row id tells the size for free (ids only grow,
+ * retention leaves gaps), so a process starts without and switches on
+ * after its first insert into a large ledger; a CGI process, with one
+ * request, never does.  Any failure here only skips the look.
+ */
+static void
+read_ahead(struct ledger *l, const struct ledger_new *d)
+{
+	char	 err[256];
+
+	if (l->look == NULL && prepare(l, "SELECT (SELECT 1 FROM deliveries"
+	    " WHERE endpoint = ?1 AND delivery_id = ?2),"
+	    " (SELECT 1 FROM deliveries"
+	    "  WHERE endpoint = ?1 AND signed_sha256 = ?9)", &l->look, err,
+	    sizeof(err)) == -1) {
+		l->read_ahead = 0;
+		return;
+	}
+	bind_new(l->look, d);
+	(void)sqlite3_step(l->look);
+	sqlite3_reset(l->look);
+	sqlite3_clear_bindings(l->look);
+	l->read_aheads++;
+}
+
 enum ledger_result
 ledger_insert(struct ledger *l, const struct ledger_new *d, long long *rowid,
     char *err, size_t errlen)
@@ -1151,6 +1216,8 @@ ledger_insert(struct ledger *l, const struct ledger_new *d, long long *rowid,
 	sqlite3_stmt	*st = l->insert;
 	int		 rc;
 
+	if (l->read_ahead)
+		read_ahead(l, d);
 	bind_new(st, d);
 	sqlite3_bind_blob(st, 7, d->body_len > 0 ? d->body : "",
 	    (int)d->body_len, SQLITE_STATIC);
@@ -1180,6 +1247,7 @@ ledger_insert(struct ledger *l, const struct ledger_new *d, long long *rowid,
 	if (sqlite3_changes(l->db) == 0)
 		return LEDGER_DUPLICATE;
 	*rowid = sqlite3_last_insert_rowid(l->db);
+	l->read_ahead = *rowid >= read_ahead_rows;
 	return LEDGER_INSERTED;
 }
 

@@ -85,6 +85,17 @@ enum ledger_result ledger_insert(struct ledger *, const struct ledger_new *,
 		    long long *rowid, char *err, size_t errlen);
 
 /*
+ * Inserts into a ledger whose row ids have reached rows (1,000,000 unless
+ * set) first look the delivery up without the writer lock, so that the
+ * index pages they need are read while others write (ledger.c,
+ * read_ahead).  For tests and benchmarks: the setting is the process's,
+ * and a ledger learns the size from its next insert.
+ * ledger_read_aheads() says how many lookups a ledger made.
+ */
+void		 ledger_set_read_ahead(long long rows);
+long long	 ledger_read_aheads(const struct ledger *);
+
+/*
  * After LEDGER_DUPLICATE: copies into out the delivery id of the row
  * that made d a duplicate, the one with d's id if any (*same_id = 1),
  * else the one with d's signed bytes (*same_id = 0).  Returns 0, or -1

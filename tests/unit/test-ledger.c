@@ -10,7 +10,8 @@
  * changes a running row; unclaim does not count the attempt; requeue
  * and retention say what they did.  The same signed bytes under a new
  * id are a duplicate too, and a database of the first layout is
- * migrated when opened.
+ * migrated when opened.  Inserts into a large ledger look ahead of the
+ * writer lock and still decide the same.
  * Only ledger.c may include sqlite3.h, so rows are read back through
  * the ledger's own ledger_claim().
  */
@@ -706,6 +707,79 @@ claim_at(struct db *db, long long now, const char *owner, long long *rowid,
 	return id;
 }
 
+/*
+ * Reading ahead of the writer lock (ledger.c, read_ahead) changes what
+ * an insert costs, never what it decides: from the threshold on, every
+ * insert looks first, duplicates by id and by signed bytes are still
+ * found, and the look leaves no read transaction behind, or the log of
+ * a CGI process could not be emptied.  Below it, none looks.
+ */
+static void
+test_read_ahead(void **state)
+{
+	struct db		 db;
+	struct ledger		*other;
+	struct ledger_new	 d;
+	char			 wal[160], id[32], err[256];
+	long long		 row = -1;
+	int			 i;
+
+	(void)state;
+	db_open(&db);
+	for (i = 0; i < 3; i++) {
+		snprintf(id, sizeof(id), "small-%d", i);
+		delivery(&d, "github", id, 1000 + i);
+		assert_int_equal(insert(&db, &d, &row), LEDGER_INSERTED);
+	}
+	assert_int_equal(ledger_read_aheads(db.l), 0);
+	db_done(&db);
+
+	ledger_set_read_ahead(2);
+	db_open(&db);
+	ledger_close(db.l);
+	db.l = open_mode(&db, LEDGER_DEFER);
+	delivery(&d, "shopify", "wh-1", 1000);
+	d.signed_sha256 = "aa11";
+	assert_int_equal(insert(&db, &d, &row), LEDGER_INSERTED);
+	assert_int_equal(row, 1);
+	delivery(&d, "shopify", "wh-2", 1000);
+	d.signed_sha256 = "bb22";
+	assert_int_equal(insert(&db, &d, &row), LEDGER_INSERTED);
+	/* Known large from the insert of row 2 on. */
+	assert_int_equal(ledger_read_aheads(db.l), 0);
+	delivery(&d, "shopify", "wh-1", 1000);
+	assert_int_equal(insert(&db, &d, &row), LEDGER_DUPLICATE);
+	delivery(&d, "shopify", "wh-3", 1000);
+	d.signed_sha256 = "bb22";
+	assert_int_equal(insert(&db, &d, &row), LEDGER_DUPLICATE);
+	for (i = 0; i < 40; i++) {
+		snprintf(id, sizeof(id), "wh-new-%d", i);
+		delivery(&d, "shopify", id, 2000 + i);
+		assert_int_equal(insert(&db, &d, &row), LEDGER_INSERTED);
+	}
+	assert_int_equal(ledger_read_aheads(db.l), 42);
+	/*
+	 * Another process's log past the 64 frames of a CGI request is
+	 * emptied: only a reader left in the log, here a look not ended,
+	 * would stop that.
+	 */
+	other = open_mode(&db, LEDGER_DEFER);
+	ledger_one_request(other);
+	for (i = 0; i < 40; i++) {
+		snprintf(id, sizeof(id), "other-%d", i);
+		delivery(&d, "shopify", id, 3000 + i);
+		assert_int_equal(ledger_insert(other, &d, &row, err,
+		    sizeof(err)), LEDGER_INSERTED);
+	}
+	snprintf(wal, sizeof(wal), "%s-wal", db.path);
+	assert_true(file_size(wal) > 64 * 4096);
+	ledger_idle(other);
+	assert_int_equal(file_size(wal), 0);
+	ledger_close(other);
+	ledger_set_read_ahead(1000000);
+	db_done(&db);
+}
+
 static void
 test_worker_lifecycle(void **state)
 {
@@ -975,6 +1049,7 @@ main(void)
 		cmocka_unit_test(test_worker_lifecycle),
 		cmocka_unit_test(test_checkpoint_deferred),
 		cmocka_unit_test(test_checkpoint_bounds_log),
+		cmocka_unit_test(test_read_ahead),
 		cmocka_unit_test(test_fill),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_open_unwritable),
