@@ -361,6 +361,21 @@ pid_alive() {
 	return 0
 }
 
+# gone_within PID SECONDS: true once PID has exited (and says after how
+# long), false after SECONDS.
+gone_within() {
+	local i start=$(date +%s%N)
+
+	for i in $(seq 1 $(($2 * 100))); do
+		if ! pid_alive "$1"; then
+			echo "# $1 gone after $((($(date +%s%N) - start) / 1000000)) ms"
+			return 0
+		fi
+		sleep 0.01
+	done
+	return 1
+}
+
 # descendants PID: prints the PIDs of all children of PID, recursively.
 descendants() {
 	ps -e -o pid=,ppid= | awk -v root="$1" '

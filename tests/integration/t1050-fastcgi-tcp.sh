@@ -83,11 +83,8 @@ for family in 4 6; do
 	# SIGTERM ends it at once (the listening socket is non-blocking
 	# there too; t4015 for the rest of the stop signals).
 	kill -TERM "$pid"
-	for i in $(seq 1 50); do
-		pid_alive "$pid" || break
-		sleep 0.1
-	done
-	pid_alive "$pid" && fail "$kind: the handler still runs 5 s after SIGTERM"
+	gone_within "$pid" 5 ||
+		fail "$kind: the handler still runs 5 s after SIGTERM"
 	ok "$kind: SIGTERM ends the handler"
 	stop_server "$kind"
 done

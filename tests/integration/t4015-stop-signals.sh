@@ -13,21 +13,6 @@ build_helpers
 contract_config
 GH=$CGI_DIR/github.fcgi
 
-# gone_within PID SECONDS: true once PID has exited (and says after how
-# long), false after SECONDS.
-gone_within() {
-	local i start=$(date +%s%N)
-
-	for i in $(seq 1 $(($2 * 100))); do
-		if ! pid_alive "$1"; then
-			echo "# $1 gone after $((($(date +%s%N) - start) / 1000000)) ms"
-			return 0
-		fi
-		sleep 0.01
-	done
-	return 1
-}
-
 # post_args ID: a genuine GitHub delivery ID in $T/ID.body, its signed
 # headers as FastCGI variables in the array P (for fcgi_post).
 post_args() {

@@ -89,11 +89,7 @@ restarts=$(od -An -tu1 -j12 -N4 "$T/state/webhooks.db-wal" |
 ok "the write-ahead log started over $restarts times"
 
 kill -TERM "$pid"
-for i in $(seq 1 30); do
-	pid_alive "$pid" || break
-	sleep 0.1
-done
-pid_alive "$pid" && fail "handler $pid still runs 3 s after SIGTERM"
+gone_within "$pid" 3 || fail "handler $pid still runs 3 s after SIGTERM"
 ok "SIGTERM ends the handler and its checkpoint thread"
 stop_server lighttpd-fcgi
 t_done
