@@ -192,6 +192,12 @@ stop() {
 	trap - INT TERM EXIT
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	for p in $pids; do wait "$p" 2>/dev/null || true; done
+	# A backend that died of the same Ctrl-C before lighttpd handled
+	# its own can be started again by lighttpd on its way out, after
+	# the signal: it would wait on its socket for good (t1020 saw a
+	# console.fcgi left so).  Ours are in our process group.
+	pkill -TERM -g "$(ps -o pgid= -p $$ | tr -d ' ')" \
+	    -f "^$BUILD/cgi-bin/" 2>/dev/null || true
 	echo "stopped"
 	exit 0
 }
