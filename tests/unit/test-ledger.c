@@ -620,8 +620,10 @@ test_checkpoint_deferred(void **state)
  * over after checkpoints.  A child inserts while the parent inserts, each
  * calling ledger_idle() after every row as a handler does, together
  * about 125 MiB of log pages.  Measured: the log stays near 19 MiB (the
- * 16 MiB threshold and what comes during the checkpoint); before the
- * last pass held the writers back it kept every page, 131 MiB.
+ * 16 MiB threshold and what comes during the checkpoint), 25 to 35 MiB
+ * on a machine with a slower disk (2026-12-04), and one fresh machine
+ * went past 40 MiB; before the last pass held the writers back it kept
+ * every page, 131 MiB.  Half of what is written tells the two apart.
  */
 /*
  * Inserts n rows named who-<i> of about 8 KiB each, calling ledger_idle()
@@ -679,8 +681,7 @@ test_checkpoint_bounds_log(void **state)
 	assert_int_equal(waitpid(child, &status, 0), child);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	snprintf(wal, sizeof(wal), "%s-wal", db.path);
-	assert_true(file_size(wal) > 0 &&
-	    file_size(wal) < 40LL * 1024 * 1024);
+	assert_in_range(file_size(wal), 1, 64LL * 1024 * 1024);
 	db_done(&db);
 }
 
