@@ -19,7 +19,9 @@
 # BENCH_LEDGER_10M=1 (also the targets on a ledger of 10 M rows: about
 # 17 GB generated once into build/bench-cache/, then a few minutes per
 # run), BENCH_MEMLIMIT (the memory limit of the -memlimit targets, 64M:
-# a 5 s run touches less than 100 MiB of the ledger, 256M never binds).
+# a 5 s run touches less than 100 MiB of the ledger, 256M never binds),
+# BENCH_SETTLE (seconds to wait after the page cache gave back a GiB or
+# more, 60: see ledger_drop).
 
 . "$(dirname "$0")/../tests/lib.sh"
 . "$ROOT/bench/peer.sh"
@@ -34,6 +36,7 @@ STEADY_RATE=${BENCH_STEADY_RATE:-2000}
 RESULTS=${BENCH_RESULTS:-$ROOT/bench/RESULTS.md}
 IDS=${BENCH_IDS:-$((SECONDS_PER_RUN * 60000))}
 MEMLIMIT=${BENCH_MEMLIMIT:-64M}
+SETTLE=${BENCH_SETTLE:-60}
 CACHE=$ROOT/build/bench-cache
 CGI=$ROOT/build/cgi-bin
 PAYLOADS=$ROOT/bench/payloads
@@ -314,6 +317,32 @@ cg_leave() {
 	CG=
 }
 
+mem_free_kib() {
+	awk '/^MemFree:/ { print $2 }' /proc/meminfo
+}
+
+# ledger_drop DB: DB's pages out of the page cache, and a pause when
+# that gave back a GiB or more.  On this kind of VM (Firecracker, the
+# kernel reporting free pages to the host: page_reporting on its command
+# line, a virtio balloon) the minute after 17 GB left the page cache was
+# slow for every server: a paced durable run that has a p99 of 10 to 15
+# ms had 190 to 300 ms, its first round still 240 ms 45 s after the
+# drop, fine after 50 s and after 60 s idle (2026-12-04).  That was the
+# tail of the memory-limited targets, which ran right after dropping
+# what the warm target had read, and of the targets after them.
+ledger_drop() {
+	local before after
+
+	before=$(mem_free_kib)
+	dd of="$1" oflag=nocache conv=notrunc,fdatasync count=0 status=none
+	after=$(mem_free_kib)
+	if [ $((after - before)) -ge 1048576 ]; then
+		echo "  page cache: $(((after - before) / 1048576)) GiB" \
+		    "given back, waiting ${SETTLE}s for the machine to settle" >&2
+		sleep "$SETTLE"
+	fi
+}
+
 # ledger_run OUT TAG MEMLIMIT: one run on the ledger host TAG, warm (the
 # whole ledger read into the page cache first) or memory-limited.
 ledger_run() {
@@ -321,8 +350,7 @@ ledger_run() {
 
 	eval "port=\$LEDGER_${2}_PORT"
 	if [ "$3" = 1 ]; then
-		dd of="$db" oflag=nocache conv=notrunc,fdatasync count=0 \
-		    status=none
+		ledger_drop "$db"
 		cg_enter $(server_pids "ledger-$2-host")
 	else
 		cat "$db" >/dev/null
