@@ -841,12 +841,14 @@ main() {
 		table
 		echo
 		cat <<'EOF'
-Reproduce: `make bench` (installs wrk and webhook if missing; about nine
-minutes).  BENCH_ROUNDS, BENCH_SECONDS, BENCH_PROCS, BENCH_CONNECTIONS
-and BENCH_ONLY="floor github-relaxed ..." change the run;
-BENCH_LEDGER_10M=1 adds the ledger of 10 M rows (17 GB, made once into
-build/bench-cache/), BENCH_MEMLIMIT (64M) sets the -memlimit targets'
-cgroup limit.
+Reproduce: `make bench` (installs wrk and webhook if missing; about
+thirteen minutes).  BENCH_ROUNDS, BENCH_SECONDS, BENCH_PROCS,
+BENCH_CONNECTIONS and BENCH_ONLY="floor github-relaxed ..." change the
+run; BENCH_LEDGER_10M=1 adds the ledger of 10 M rows (17 GB, made once
+into build/bench-cache/; the run takes about 26 minutes then),
+BENCH_MEMLIMIT (64M) sets the -memlimit targets' cgroup limit, and
+BENCH_SETTLE (60) the pause after a memory-limited target dropped a
+GiB or more from the page cache.
 
 - Every target gets the same wrk script (bench/post.lua): each request
   a new delivery (its own id, in the body too, so the signed bytes
