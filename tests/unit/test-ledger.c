@@ -621,9 +621,9 @@ test_checkpoint_deferred(void **state)
  * calling ledger_idle() after every row as a handler does, together
  * about 125 MiB of log pages.  Measured: the log stays near 19 MiB (the
  * 16 MiB threshold and what comes during the checkpoint), 25 to 35 MiB
- * on a machine with a slower disk (2026-12-04), and one fresh machine
- * went past 40 MiB; before the last pass held the writers back it kept
- * every page, 131 MiB.  Half of what is written tells the two apart.
+ * on the VM of 2026-12-04, where one fresh clone's run went past 40 MiB;
+ * before the last pass held the writers back it kept every page,
+ * 131 MiB.  Half of what is written tells the two apart.
  */
 /*
  * Inserts n rows named who-<i> of about 8 KiB each, calling ledger_idle()
