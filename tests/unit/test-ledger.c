@@ -11,10 +11,13 @@
  * and retention say what they did.  The same signed bytes under a new
  * id are a duplicate too, and a database of the first layout is
  * migrated when opened.  Inserts into a large ledger look ahead of the
- * writer lock and still decide the same.
- * Only ledger.c may include sqlite3.h, so rows are read back through
- * the ledger's own ledger_claim().
+ * writer lock and still decide the same.  A checkpoint's last pass,
+ * which holds the writers back, has only its own pages to sync.
+ * Rows are read back through the ledger's own ledger_claim(), not SQL:
+ * sqlite3.h is here only to watch the database file through a VFS.
  */
+#define _GNU_SOURCE		/* F_OFD_GETLK */
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,11 +27,14 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "ledger.h"
 
@@ -581,30 +587,40 @@ file_size(const char *path)
 	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
 }
 
+/* 800 deliveries of 8000 bytes, about 6 pages each: 4,800 log pages. */
+static void
+fill_past_checkpoint(struct db *db)
+{
+	static char		 body[8000];
+	struct ledger_new	 d;
+	char			 id[32];
+	long long		 row;
+	int			 i;
+
+	memset(body, 'x', sizeof(body));
+	for (i = 0; i < 800; i++) {
+		snprintf(id, sizeof(id), "c-%d", i);
+		delivery(&d, "github", id, 1000 + i);
+		d.body = body;
+		d.body_len = sizeof(body);
+		assert_int_equal(insert(db, &d, &row), LEDGER_INSERTED);
+	}
+}
+
 static void
 test_checkpoint_deferred(void **state)
 {
-	static char		 body[8000];
 	const struct timespec	 pause = { 0, 10000000 };
 	struct db		 db;
-	struct ledger_new	 d;
-	char			 id[32];
-	long long		 row, before;
+	long long		 before;
 	int			 i;
 
 	(void)state;
 	db_open(&db);
 	ledger_close(db.l);
 	db.l = open_mode(&db, LEDGER_DEFER);
-	memset(body, 'x', sizeof(body));
-	/* About 6 pages each: past the 4000-page threshold, no checkpoint. */
-	for (i = 0; i < 800; i++) {
-		snprintf(id, sizeof(id), "c-%d", i);
-		delivery(&d, "github", id, 1000 + i);
-		d.body = body;
-		d.body_len = sizeof(body);
-		assert_int_equal(insert(&db, &d, &row), LEDGER_INSERTED);
-	}
+	/* Past the 4000-page threshold, and no checkpoint yet. */
+	fill_past_checkpoint(&db);
 	before = file_size(db.path);
 	assert_true(before >= 0 && before < 1024 * 1024);
 	/* The checkpoint runs in a thread: give it up to 10 s. */
@@ -682,6 +698,175 @@ test_checkpoint_bounds_log(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	snprintf(wal, sizeof(wal), "%s-wal", db.path);
 	assert_in_range(file_size(wal), 1, 64LL * 1024 * 1024);
+	db_done(&db);
+}
+
+/*
+ * The last pass of a checkpoint holds the writers back, so it must find
+ * the pages that the passes before it copied already written (ledger.c,
+ * sync_copied).  A pass falls behind when commits land while it copies;
+ * here the first write of each pass into the database file commits a
+ * delivery from a second connection, as a handler would meanwhile, while
+ * no one holds the writer lock.  A wrapper around the default VFS counts
+ * the bytes written into database files since their last sync.  Without
+ * sync_copied the checkpoint's last sync, under the writer lock, had
+ * everything to write (here about 5 MiB); now only the last pass's pages.
+ */
+static struct {
+	sqlite3_vfs			 vfs;
+	sqlite3_vfs			*real;
+	const sqlite3_io_methods	*real_db, *real_wal;
+	sqlite3_io_methods		 db, wal;
+	int				 armed;
+	int				 sync_fd;	/* the ledger's -sync file */
+	struct ledger			*other;		/* commits meanwhile */
+	int				 pass_started;	/* the log was synced */
+	int				 injected;
+	long long			 written;	/* into the database */
+	long long			 unsynced;
+	long long			 last_locked_unsynced;
+	int				 locked_syncs;
+} cv;
+
+/* Whether a process holds the ledger's writer lock (WRITER_LOCK_BYTE). */
+static int
+writers_held(void)
+{
+	struct flock	 fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 1;
+	fl.l_len = 1;
+	if (fcntl(cv.sync_fd, F_OFD_GETLK, &fl) == -1)
+		return -1;
+	return fl.l_type != F_UNLCK;
+}
+
+static int
+counting_db_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
+{
+	struct ledger_new	 d;
+	long long		 row;
+	char			 id[32], err[256];
+
+	if (cv.armed) {
+		cv.written += n;
+		cv.unsynced += n;
+		if (cv.pass_started && writers_held() == 0) {
+			cv.pass_started = 0;
+			snprintf(id, sizeof(id), "meanwhile-%d", cv.injected);
+			delivery(&d, "github", id, 5000 + cv.injected);
+			if (ledger_insert(cv.other, &d, &row, err,
+			    sizeof(err)) == LEDGER_INSERTED)
+				cv.injected++;
+		}
+	}
+	return cv.real_db->xWrite(f, p, n, off);
+}
+
+static int
+counting_db_sync(sqlite3_file *f, int flags)
+{
+	if (cv.armed) {
+		if (writers_held() == 1) {
+			__atomic_store_n(&cv.last_locked_unsynced, cv.unsynced,
+			    __ATOMIC_SEQ_CST);
+			__atomic_add_fetch(&cv.locked_syncs, 1,
+			    __ATOMIC_SEQ_CST);
+		}
+		cv.unsynced = 0;
+	}
+	return cv.real_db->xSync(f, flags);
+}
+
+/* A checkpoint pass syncs the log before it copies (synchronous=NORMAL). */
+static int
+counting_wal_sync(sqlite3_file *f, int flags)
+{
+	if (cv.armed)
+		cv.pass_started = 1;
+	return cv.real_wal->xSync(f, flags);
+}
+
+static int
+counting_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f,
+    int flags, int *out)
+{
+	int	 rc;
+
+	(void)vfs;
+	rc = cv.real->xOpen(cv.real, name, f, flags, out);
+	if (rc != SQLITE_OK || f->pMethods == NULL)
+		return rc;
+	if ((flags & SQLITE_OPEN_MAIN_DB) && cv.real_db == NULL) {
+		cv.real_db = f->pMethods;
+		cv.db = *f->pMethods;
+		cv.db.xWrite = counting_db_write;
+		cv.db.xSync = counting_db_sync;
+	}
+	if ((flags & SQLITE_OPEN_WAL) && cv.real_wal == NULL) {
+		cv.real_wal = f->pMethods;
+		cv.wal = *f->pMethods;
+		cv.wal.xSync = counting_wal_sync;
+	}
+	if ((flags & SQLITE_OPEN_MAIN_DB) && f->pMethods == cv.real_db)
+		f->pMethods = &cv.db;
+	if ((flags & SQLITE_OPEN_WAL) && f->pMethods == cv.real_wal)
+		f->pMethods = &cv.wal;
+	return rc;
+}
+
+/* Before the first ledger_open: the ledger's VFS wraps the default one. */
+static void
+counting_vfs_register(void)
+{
+	if ((cv.real = sqlite3_vfs_find(NULL)) == NULL)
+		fail_msg("no default VFS");
+	cv.vfs = *cv.real;
+	cv.vfs.zName = "test-counting";
+	cv.vfs.xOpen = counting_open;
+	cv.vfs.pNext = NULL;
+	if (sqlite3_vfs_register(&cv.vfs, 1) != SQLITE_OK)
+		fail_msg("cannot register the counting VFS");
+}
+
+static void
+test_checkpoint_last_pass_short(void **state)
+{
+	const struct timespec	 pause = { 0, 10000000 };
+	struct db		 db;
+	char			 path[160];
+	int			 i;
+
+	(void)state;
+	db_open(&db);
+	ledger_close(db.l);
+	db.l = open_mode(&db, LEDGER_DEFER);
+	cv.other = open_mode(&db, LEDGER_DEFER);
+	snprintf(path, sizeof(path), "%s-sync", db.path);
+	if ((cv.sync_fd = open(path, O_RDWR | O_CLOEXEC)) == -1)
+		fail_msg("cannot open %s", path);
+	fill_past_checkpoint(&db);
+	cv.armed = 1;
+	ledger_idle(db.l);
+	/* The checkpoint runs in a thread: give it up to 10 s. */
+	for (i = 0; i < 1000 && __atomic_load_n(&cv.locked_syncs,
+	    __ATOMIC_SEQ_CST) == 0; i++)
+		nanosleep(&pause, NULL);
+	ledger_close(db.l);
+	db.l = NULL;
+	cv.armed = 0;
+	/* The passes without the lock fell behind, and copied the bulk. */
+	assert_true(cv.injected >= 1);
+	assert_true(cv.written > 4 * 1024 * 1024);
+	assert_int_equal(cv.locked_syncs, 1);
+	/* The injected delivery's pages and page 1: tens of KiB. */
+	assert_in_range(cv.last_locked_unsynced, 1, 256 * 1024);
+	ledger_close(cv.other);
+	cv.other = NULL;
+	close(cv.sync_fd);
 	db_done(&db);
 }
 
@@ -1050,11 +1235,13 @@ main(void)
 		cmocka_unit_test(test_worker_lifecycle),
 		cmocka_unit_test(test_checkpoint_deferred),
 		cmocka_unit_test(test_checkpoint_bounds_log),
+		cmocka_unit_test(test_checkpoint_last_pass_short),
 		cmocka_unit_test(test_read_ahead),
 		cmocka_unit_test(test_fill),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_open_unwritable),
 	};
 
+	counting_vfs_register();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
