@@ -710,7 +710,7 @@ test_checkpoint_bounds_log(void **state)
  * no one holds the writer lock.  A wrapper around the default VFS counts
  * the bytes written into database files since their last sync.  Without
  * sync_copied the checkpoint's last sync, under the writer lock, had
- * everything to write (here about 5 MiB); now only the last pass's pages.
+ * everything to write (here 6.6 MiB); now only the last pass's pages.
  */
 static struct {
 	sqlite3_vfs			 vfs;
@@ -718,7 +718,7 @@ static struct {
 	const sqlite3_io_methods	*real_db, *real_wal;
 	sqlite3_io_methods		 db, wal;
 	int				 armed;
-	int				 sync_fd;	/* the ledger's -sync file */
+	int				 sync_fd;	/* <db>-sync */
 	struct ledger			*other;		/* commits meanwhile */
 	int				 pass_started;	/* the log was synced */
 	int				 injected;
@@ -822,14 +822,19 @@ counting_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f,
 static void
 counting_vfs_register(void)
 {
-	if ((cv.real = sqlite3_vfs_find(NULL)) == NULL)
-		fail_msg("no default VFS");
+	/* Called from main(), outside any test: no fail_msg here. */
+	if ((cv.real = sqlite3_vfs_find(NULL)) == NULL) {
+		fprintf(stderr, "test-ledger: no default VFS\n");
+		exit(1);
+	}
 	cv.vfs = *cv.real;
 	cv.vfs.zName = "test-counting";
 	cv.vfs.xOpen = counting_open;
 	cv.vfs.pNext = NULL;
-	if (sqlite3_vfs_register(&cv.vfs, 1) != SQLITE_OK)
-		fail_msg("cannot register the counting VFS");
+	if (sqlite3_vfs_register(&cv.vfs, 1) != SQLITE_OK) {
+		fprintf(stderr, "test-ledger: cannot register a VFS\n");
+		exit(1);
+	}
 }
 
 static void
