@@ -963,16 +963,18 @@ truncate_log(struct ledger *l)
 static void
 sync_copied(struct ledger *l)
 {
-	sqlite3_file	*f;
+	/* The database file, then the log (the "journal" in WAL mode). */
+	static const int	 files[] = { SQLITE_FCNTL_FILE_POINTER,
+				    SQLITE_FCNTL_JOURNAL_POINTER };
+	sqlite3_file		*f;
+	size_t			 i;
 
-	f = NULL;
-	if (sqlite3_file_control(l->db, "main", SQLITE_FCNTL_FILE_POINTER,
-	    &f) == SQLITE_OK && f != NULL && f->pMethods != NULL)
-		(void)f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
-	f = NULL;
-	if (sqlite3_file_control(l->db, "main", SQLITE_FCNTL_JOURNAL_POINTER,
-	    &f) == SQLITE_OK && f != NULL && f->pMethods != NULL)
-		(void)f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		f = NULL;
+		if (sqlite3_file_control(l->db, "main", files[i], &f) ==
+		    SQLITE_OK && f != NULL && f->pMethods != NULL)
+			(void)f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+	}
 }
 
 /* A checkpoint in passes (see above), by whichever connection l is. */
