@@ -11,7 +11,8 @@
 # one of PROFILE_WARM + PROFILE_N, so that start-up cancels out.
 #   perf       (PROFILE_TOOLS=perf) cpu-clock samples of the whole
 #              machine while wrk loads PROFILE_PROCS handlers as
-#              bench.sh does, reported by program and by function.
+#              bench.sh does, reported by program and by function,
+#              and the handlers' brk calls and page faults per request.
 #
 #   bench/profile.sh [relaxed|durable]   (relaxed by default)
 #
@@ -120,7 +121,7 @@ profile() {
 # $OUT/perf-*.txt.  Other users of the machine show up under their own
 # names.
 perf_load() {
-	local port secs=${PROFILE_SECONDS:-8}
+	local port secs=${PROFILE_SECONDS:-8} pid pids stat_pid record_pid
 
 	port=$(free_port)
 	cp "$ROOT/bench/payloads/github-push.json" "$T/in/push.json"
@@ -130,10 +131,21 @@ perf_load() {
 	    start_server lighttpd-fcgi "$port"
 	perf record -q -F 999 -e cpu-clock -a -g -o "$OUT/perf.data" \
 	    -- sleep "$((secs + 1))" 2>/dev/null &
+	record_pid=$!
+	# The handlers' heap growing and shrinking (each brk that gives
+	# memory back flushes the TLB of every CPU the process runs on) and
+	# their page faults, counted per request below.
+	pids=$(for pid in $(server_pids lighttpd-fcgi); do
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" != github.fcgi ] ||
+		    echo "$pid"
+	done | paste -sd,)
+	perf stat -x, -e syscalls:sys_enter_brk,page-faults -p "$pids" \
+	    -o "$OUT/perf-stat.txt" -- sleep "$secs" 2>/dev/null &
+	stat_pid=$!
 	wrk -t 2 -c 16 -d "${secs}s" --latency -s "$ROOT/bench/post.lua" \
 	    "http://127.0.0.1:$port/hooks/prof" -- github "$T/in/push.json" \
 	    "$T/in/sigs" "p$$-" - 2 0 >"$OUT/wrk.txt"
-	wait $!
+	wait "$stat_pid" "$record_pid"
 	stop_server lighttpd-fcgi
 	perf report -i "$OUT/perf.data" --no-children --sort comm -q \
 	    2>/dev/null | head -n 20 >"$OUT/perf-comm.txt"
@@ -143,8 +155,14 @@ perf_load() {
 	perf report -i "$OUT/perf.data" --no-children --comm lighttpd \
 	    --sort dso,sym -q -g none 2>/dev/null | head -n 30 \
 	    >"$OUT/perf-lighttpd.txt"
-	awk '/Requests\/sec/ { printf "%s req/s (rough: the machine is shared)\n", $2 }' \
-	    "$OUT/wrk.txt" >"$OUT/perf.figure"
+	awk -F, 'FNR == NR { if ($0 ~ /requests in/) { split($0, w, " ")
+		n = w[1] } if ($0 ~ /Requests\/sec/) { split($0, w, " ")
+		rps = w[2] } next }
+	    $3 ~ /brk/ { brk = $1 } $3 ~ /page-faults/ { pf = $1 }
+	    END { printf "%s req/s (rough: the machine is shared); handlers," \
+		" per request: brk %.3f, page faults %.2f\n", rps,
+		brk / n, pf / n }' "$OUT/wrk.txt" "$OUT/perf-stat.txt" \
+	    >"$OUT/perf.figure"
 }
 
 main() {
