@@ -86,9 +86,9 @@ static const char *const allowed[] = {
 	"open", "openat", "pread64", "pwrite64", "preadv", "pwritev",
 	"lseek", "stat", "fstat", "lstat", "newfstatat", "statx", "access",
 	"faccessat", "faccessat2", "readlink", "readlinkat", "getcwd",
-	"fcntl", "flock", "fsync", "fdatasync", "ftruncate", "fchown",
-	"fchmod", "rename", "renameat", "renameat2", "unlink", "unlinkat",
-	"mkdir", "mkdirat",
+	"fcntl", "flock", "fsync", "fdatasync", "sync_file_range",
+	"ftruncate", "fchown", "fchmod", "rename", "renameat", "renameat2",
+	"unlink", "unlinkat", "mkdir", "mkdirat",
 	/* Memory (mmap and mprotect are added below, never executable). */
 	"brk", "munmap", "mremap", "madvise",
 	/* Time, sleeping (SQLite's busy handler), threads' futexes. */

@@ -561,6 +561,73 @@ test_rotation_sync_deferred(void **state)
 	remove_dir(dir);
 }
 
+/* The inode of the file at path, or 0. */
+static ino_t
+inode_of(const char *path)
+{
+	struct stat	 st;
+
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+/* Fails unless path is gone within 5 s (deleted by a thread). */
+static void
+wait_gone(const char *path)
+{
+	int	 i;
+
+	for (i = 0; i < 500 && exists(path); i++)
+		usleep(10000);
+	if (exists(path))
+		fail_msg("'%s' still there after 5 s", path);
+}
+
+/*
+ * Rotation does not delete the oldest file with the lock held (freeing
+ * the blocks of a large file can take a disk long): it renames it to a
+ * hidden name, and dlog_idle(), after the answer, deletes it.
+ */
+static void
+test_rotation_drop_deferred(void **state)
+{
+	struct dlog	*l;
+	struct buf	 line;
+	char		 dir[64], kept[128], dropped[128], err[256];
+	ino_t		 oldest;
+	int		 seq = 0, next;
+
+	(void)state;
+	make_dir(dir, sizeof(dir));
+	snprintf(kept, sizeof(kept), "%s/ep.log.1", dir);
+	snprintf(dropped, sizeof(dropped), "%s/.ep.log.dropped", dir);
+	assert_non_null(l = dlog_open(dir, "ep", 4096, 1, err, sizeof(err)));
+	buf_init(&line, 4096);
+	write_until(l, &line, kept, &seq);
+	dlog_idle(l);
+	assert_false(exists(dropped));
+	oldest = inode_of(kept);
+	/* Records until the next rotation replaces ep.log.1. */
+	while (inode_of(kept) == oldest && seq < 200) {
+		record(&line, 0, seq++);
+		assert_int_equal(dlog_write(l, line.data, line.len), 0);
+	}
+	assert_int_not_equal(inode_of(kept), oldest);
+	/* The old file is still there, under the hidden name... */
+	assert_int_equal(inode_of(dropped), oldest);
+	/* ...until the writer is idle: then a thread deletes it. */
+	dlog_idle(l);
+	wait_gone(dropped);
+	/* What is kept still follows on whole. */
+	next = first_seq(kept);
+	each_line(kept, check_seq, &next);
+	snprintf(kept, sizeof(kept), "%s/ep.log", dir);
+	each_line(kept, check_seq, &next);
+	assert_int_equal(next, seq);
+	dlog_close(l);
+	buf_release(&line);
+	remove_dir(dir);
+}
+
 static void
 test_rotation_keep_zero(void **state)
 {
@@ -585,6 +652,10 @@ test_rotation_keep_zero(void **state)
 	n = each_line(path, NULL, NULL);
 	assert_true(n > 0);
 	assert_true(n * line.len < 4096);
+	/* What was dropped is deleted once the writer is idle. */
+	dlog_idle(l);
+	snprintf(path, sizeof(path), "%s/.ep.log.dropped", dir);
+	wait_gone(path);
 	dlog_close(l);
 	buf_release(&line);
 	remove_dir(dir);
@@ -781,6 +852,7 @@ main(void)
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_rotation),
 		cmocka_unit_test(test_rotation_sync_deferred),
+		cmocka_unit_test(test_rotation_drop_deferred),
 		cmocka_unit_test(test_rotation_keep_zero),
 		cmocka_unit_test(test_outside_rename),
 		cmocka_unit_test(test_dir_removed),
