@@ -26,12 +26,12 @@
  * So each writer hands the log to the disk as it grows, 8 MiB at a
  * time (sync_file_range starts the writing and does not wait for it,
  * as PostgreSQL's backend_flush_after and RocksDB's bytes_per_sync do);
- * rotation then finds little left to sync (5 to 15 ms).
+ * rotation then finds little left to sync (4 to 20 ms).
  *
  * Nor does rotation delete the oldest file under the lock: on a file
  * system mounted with "discard" (cloud VMs, this one), freeing a file's
- * blocks waits for the disk to discard each extent, 150 ms for 512 MiB,
- * and every writer waited at the lock for it.  The oldest file is
+ * blocks waits for the disk to discard each extent: the other writers
+ * waited 244 ms at the lock for a 512 MiB file.  The oldest file is
  * renamed out of the way (.<endpoint>.log.dropped), and after the
  * answer dlog_idle() deletes it from a thread of its own: in the
  * process's own thread the 300 to 400 ms of that unlink held the
@@ -315,7 +315,7 @@ out:
 	flock(l->lockfd, LOCK_UN);
 }
 
-/* See the top of the file: the log goes to the disk a megabyte at a time. */
+/* See the top of the file: the log goes to the disk 8 MiB at a time. */
 #define WRITEBACK_STEP	(8 * 1024 * 1024)
 
 static void
