@@ -167,23 +167,12 @@ perf_load() {
 
 main() {
 	t_init profile
-	server_dir "$T/log" "$T/state" "$T/in"
+	server_dir "$T/in"
 	OUT=${PROFILE_OUT:-$T/out}
 	server_dir "$OUT"
 	random_secret "$T/in/secret"
 	[ "$(id -u)" != 0 ] || chown "$(server_user)" "$T/in/secret"
-	cat >"$T/webhooks.conf" <<EOF
-[global]
-log_dir = $T/log
-state_dir = $T/state
-require_https = no
-secret_file = $T/in/secret
-
-[prof]
-provider = github
-EOF
-	[ "$MODE" = durable ] || echo "durability = relaxed" >>"$T/webhooks.conf"
-	chmod 644 "$T/webhooks.conf"
+	github_config "$T" prof "$MODE"
 	export WEBHOOK_CONFIG=$T/webhooks.conf
 	for tool in $TOOLS; do
 		if [ "$tool" = perf ]; then

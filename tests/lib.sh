@@ -264,6 +264,20 @@ test_config() {
 	    "$T/log" "$T/state" >"$1"
 }
 
+# github_config DIR NAME MODE: DIR/webhooks.conf with one GitHub
+# endpoint NAME (durability MODE: relaxed, or durable for the default),
+# its logs and ledger in DIR/log and DIR/state, and the secret in
+# $T/in/secret; readable by the web server's user.
+github_config() {
+	server_dir "$1/log" "$1/state"
+	printf '[global]\nlog_dir = %s\nstate_dir = %s\nrequire_https = no\n' \
+	    "$1/log" "$1/state" >"$1/webhooks.conf"
+	printf 'secret_file = %s\n\n[%s]\nprovider = github\n' \
+	    "$T/in/secret" "$2" >>"$1/webhooks.conf"
+	[ "$3" = durable ] || echo "durability = relaxed" >>"$1/webhooks.conf"
+	chmod 644 "$1/webhooks.conf"
+}
+
 # free_port: prints a TCP port on 127.0.0.1 that nothing uses.  Ports
 # already handed out in this test are skipped, because the caller may ask
 # twice before either server has bound its port.
