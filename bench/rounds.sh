@@ -44,12 +44,14 @@ handler_pids() {
 	done | paste -sd,
 }
 
-# cpu_ticks PIDS: their user and system time, in clock ticks.
+# cpu_ticks PIDS: their user and system time, in clock ticks (a process
+# that has exited, which lighttpd would have replaced, counts nothing).
 cpu_ticks() {
-	local pid sum=0
+	local pid sum=0 t
 
 	for pid in ${1//,/ }; do
-		sum=$((sum + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+		t=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null)
+		sum=$((sum + ${t:-0}))
 	done
 	echo "$sum"
 }
