@@ -121,7 +121,7 @@ profile() {
 # $OUT/perf-*.txt.  Other users of the machine show up under their own
 # names.
 perf_load() {
-	local port secs=${PROFILE_SECONDS:-8} pid pids stat_pid record_pid
+	local port secs=${PROFILE_SECONDS:-8} pids stat_pid record_pid
 
 	port=$(free_port)
 	cp "$ROOT/bench/payloads/github-push.json" "$T/in/push.json"
@@ -135,10 +135,7 @@ perf_load() {
 	# The handlers' heap growing and shrinking (each brk that gives
 	# memory back flushes the TLB of every CPU the process runs on) and
 	# their page faults, counted per request below.
-	pids=$(for pid in $(server_pids lighttpd-fcgi); do
-		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" != github.fcgi ] ||
-		    echo "$pid"
-	done | paste -sd,)
+	pids=$(server_programs lighttpd-fcgi github.fcgi | paste -sd,)
 	perf stat -x, -e syscalls:sys_enter_brk,page-faults -p "$pids" \
 	    -o "$OUT/perf-stat.txt" -- sleep "$secs" 2>/dev/null &
 	stat_pid=$!

@@ -34,16 +34,6 @@ setup() {
 	github_config "$1" rounds "$MODE"
 }
 
-# handler_pids: the handlers lighttpd started, comma-separated.
-handler_pids() {
-	local pid
-
-	for pid in $(server_pids lighttpd-fcgi); do
-		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = lighttpd ] ||
-		    echo "$pid"
-	done | paste -sd,
-}
-
 # cpu_ticks PIDS: their user and system time, in clock ticks (a process
 # that has exited, which lighttpd would have replaced, counts nothing).
 cpu_ticks() {
@@ -69,7 +59,7 @@ round() {
 	port=$(free_port)
 	WEBHOOK_CONFIG=$dir/webhooks.conf MAX_PROCS=$PROCS \
 	    ENDPOINTS="rounds:$prog" start_server lighttpd-fcgi "$port"
-	pids=$(handler_pids)
+	pids=$(server_programs lighttpd-fcgi "$(basename "$prog")" | paste -sd,)
 	rm -f "$T/stat"
 	if command -v perf >/dev/null; then
 		perf stat -x, -o "$T/stat" -p "$pids" \

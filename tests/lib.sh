@@ -454,6 +454,18 @@ server_pids() {
 	done <"$f"
 }
 
+# server_programs KIND NAME: the processes of the server of KIND that run
+# the program NAME (matched as the kernel keeps it, cut to 15 bytes),
+# one PID a line.
+server_programs() {
+	local pid
+
+	for pid in $(server_pids "$1"); do
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" != "${2:0:15}" ] ||
+		    echo "$pid"
+	done
+}
+
 # stop_server KIND: stops the server of that kind and everything it
 # started, by PID, in server_pids order: the web server first, so that
 # it does not log errors about vanished pools.
