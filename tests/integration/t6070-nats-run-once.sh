@@ -68,7 +68,7 @@ nats_kill "$L"
 for i in $F; do kill -CONT "$(server_pid "nats-$i")"; done
 kill -CONT "$B"
 # The two resumed nodes must elect new leaders for the consumer and for
-# the run records' stream.  Over 17 runs here slow1 started 2 to 14 s
+# the run records' stream.  Over 21 runs here slow1 started 2 to 17 s
 # after the kill, but 27 s once and 72 s once (nats-server 2.9.10 said
 # "has NO quorum, stalled" meanwhile), and over 30 s once in CI: wait up
 # to 3 minutes.
