@@ -222,10 +222,7 @@ assert_match 'store = nats needs nats_url' "$out" "check-config: and says so"
 # The kernel may hand SIGTERM to any thread, and nats.c runs several: a
 # signal sent to one of them (kill(2) on a thread id prefers that thread)
 # must still stop the handler waiting in accept().
-victim=
-for pid in $(server_pids lighttpd-fcgi); do
-	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = github.fcgi ] && victim=$pid
-done
+victim=$(server_programs lighttpd-fcgi github.fcgi | tail -n 1)
 [ -n "$victim" ] || fail "no github.fcgi process to stop"
 tid=$(ls "/proc/$victim/task" | grep -vx "$victim" | head -n 1)
 [ -n "$tid" ] || fail "github.fcgi runs no NATS thread"
