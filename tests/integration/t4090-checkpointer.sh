@@ -3,9 +3,11 @@
 # log into the database every few megabytes; done between requests by
 # the thread that accepts them, it kept lighttpd's next requests waiting
 # at that process's socket for tens of milliseconds (the p99 of a
-# saturated relaxed endpoint).  One FastCGI process takes enough 7 KiB
+# saturated relaxed endpoint).  One FastCGI process takes enough 50 KB
 # deliveries, one after another on one connection, for several
-# checkpoints; then:
+# checkpoints and past the 64 MiB of log at which relaxed mode holds
+# the writers so that the log starts over (ledger.c, CHECKPOINT_RESTART);
+# then:
 #  - every delivery answered 200 and is in the ledger once;
 #  - the process has a second thread named "checkpoint", and that thread
 #    wrote the megabytes a checkpoint writes (its /proc/PID/task/TID/io),
@@ -17,6 +19,7 @@
 t_init checkpointer
 build_helpers
 N=${CHECKPOINT_N:-1500}
+BODY=50000
 test_config "$T/webhooks.conf"
 cat >>"$T/webhooks.conf" <<EOF
 [github]
@@ -29,10 +32,10 @@ port=$(free_port)
 MAX_PROCS=1 ENDPOINTS="github:$CGI_DIR/github.fcgi" \
     start_server lighttpd-fcgi "$port"
 
-# N bodies of 7 KiB, their signatures, and one curl config for them all.
+# N bodies of BODY bytes, their signatures, and one curl config for all.
 mkdir "$T/b"
 for i in $(seq 1 "$N"); do
-	make_body github "C$i" "$T/b/$i" 7000
+	make_body github "C$i" "$T/b/$i" "$BODY"
 done
 (cd "$T/b" && seq 1 "$N" | xargs "$HELPERS/hmac-sign" \
     -k "$(secret_of github)") | paste -d' ' <(seq 1 "$N") - >"$T/sigs"
@@ -77,7 +80,7 @@ written=$(wchar "$ckpt")
 	fail "the checkpoint thread wrote $written bytes, not a checkpoint's"
 ok "the checkpoint thread copied the log ($written bytes)"
 # The answers, the log and the ledger's log are the main thread's.
-[ "$(wchar "$pid")" -gt $((N * 7000)) ] ||
+[ "$(wchar "$pid")" -gt $((N * BODY)) ] ||
 	fail "the main thread wrote only $(wchar "$pid") bytes"
 ok "the accepting thread wrote the answers and the log"
 # The log's header counts its restarts (its checkpoint sequence number,
