@@ -732,9 +732,9 @@ static struct {
 	long long			 unsynced;
 	long long			 last_locked_unsynced;
 	int				 locked_syncs;
-	/* One delivery committed per this many bytes an unlocked sync writes. */
+	/* Per this many bytes an unlocked sync writes, one commit. */
 	long long			 sync_share;
-	int				 sync_injected;		/* by the last one */
+	int				 sync_injected;	/* by the last */
 	int				 sync_injected_max;
 	int				 sync_injected_before_hold;
 } cv;
