@@ -1009,24 +1009,24 @@ checkpoint_passes(struct ledger *l)
 		seen = frames;
 	}
 	sync_copied(l);
-	if (!(l->flags & LEDGER_FULL) && frames < CHECKPOINT_RESTART)
-		goto out;
 	/*
-	 * Relaxed mode: the commits that landed during those syncs (13 to
-	 * 36 ms at the median at full load, up to 82) would be the held
-	 * pass's to copy and write, more of them the larger the ledger, as
-	 * each lands on pages of its own: copied and synced now, they leave
-	 * the held pass what came during a shorter sync.  Relaxed GitHub, 4
-	 * processes, 8 rounds on a ledger growing to 2 GB (2026-12-05): held
-	 * 5.7 ms at the median, 12 at p90, 29 at most, against 9.9, 20 and
-	 * 47 without, at the same req/s.  Durable mode's holds are 1 to 2
-	 * ms (it holds at every checkpoint, with fewer commits a second):
-	 * the extra pass gained it nothing, and the one full run with it
-	 * there put 10 M rows under 64 MiB at 0.72 of the empty ledger
-	 * (0.96 and 0.99 before), so durable mode goes without.
+	 * Relaxed mode holds only past CHECKPOINT_RESTART.  Before it does,
+	 * it copies and syncs what was committed during those syncs (13 to
+	 * 36 ms at the median at full load, up to 82): left to the held
+	 * pass, there was more of it the larger the ledger, as each commit
+	 * lands on pages of its own; now the held pass has what came during
+	 * a shorter sync.  Relaxed GitHub, 4 processes, 8 rounds on a ledger
+	 * growing to 2 GB (2026-12-05): held 5.7 ms at the median, 12 at
+	 * p90, 29 at most, against 9.9, 20 and 47 without, at the same
+	 * req/s.  Durable mode's holds are 1 to 2 ms (it holds at every
+	 * checkpoint, with fewer commits a second): the extra pass gained it
+	 * nothing, and the one full run with it there put 10 M rows under
+	 * 64 MiB at 0.72 of the empty ledger (0.96 and 0.99 before), so
+	 * durable mode goes without.
 	 */
 	if (!(l->flags & LEDGER_FULL)) {
-		if (checkpoint(l, &frames) == -1)
+		if (frames < CHECKPOINT_RESTART ||
+		    checkpoint(l, &frames) == -1)
 			goto out;
 		sync_copied(l);
 	}
