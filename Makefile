@@ -33,7 +33,7 @@ COMMON    = buf config counters dlog hmac jetstream json ledger log parse \
 	redact request respond sandbox send serve spawn store verify
 # Every handlers/<name>.c is a provider: adding one needs no edit here.
 HANDLERS  = $(sort $(basename $(notdir $(wildcard handlers/*.c))))
-UNITS     = buf parse json hmac config verify dlog ledger redact
+UNITS     = buf parse json hmac config verify dlog ledger redact request
 
 # Tools appear as their sources land; webhookctl is one main plus one
 # file per verb (tools/ctl-<verb>.c), and links libcurl for send/replay.

@@ -140,10 +140,25 @@ add_header(struct request *req, const char *var, const char *value,
 	*used += strlen(h->name) + 1;
 }
 
-/* Splits "NAME=value" and files it where it belongs. */
+/* What fill() needs from the variables besides the request's fields. */
+struct cgi_vars {
+	const char	*https, *scheme;
+	/* HTTP_CONTENT_LENGTH and _TYPE, "NAME=value", held back. */
+	const char	*http_length, *http_type;
+};
+
+/*
+ * Splits "NAME=value" and files it where it belongs.  CONTENT_LENGTH and
+ * CONTENT_TYPE describe the body as the server passes it on (RFC 3875,
+ * 4.1.2 and 4.1.3), and stand for those two headers.  lighttpd passes the client's Content-Length header as
+ * HTTP_CONTENT_LENGTH too, nginx and Caddy both headers: logged as well,
+ * each appeared twice in a record's "headers", a JSON object whose keys
+ * should be unique (RFC 8259, 4).  They are held back, and used only by
+ * a server that passes no CONTENT_ variable (see fill).
+ */
 static void
 take_var(struct request *req, const char *var, size_t *used,
-    const char **https, const char **scheme)
+    struct cgi_vars *cv)
 {
 	const char	*eq = strchr(var, '=');
 	char		 name[128];
@@ -153,6 +168,14 @@ take_var(struct request *req, const char *var, size_t *used,
 		return;
 	memcpy(name, var, n);
 	name[n] = '\0';
+	if (strcmp(name, "HTTP_CONTENT_LENGTH") == 0) {
+		cv->http_length = var;
+		return;
+	}
+	if (strcmp(name, "HTTP_CONTENT_TYPE") == 0) {
+		cv->http_type = var;
+		return;
+	}
 	if (strncmp(name, "HTTP_", 5) == 0 ||
 	    strcmp(name, "CONTENT_TYPE") == 0 ||
 	    strcmp(name, "CONTENT_LENGTH") == 0)
@@ -174,16 +197,16 @@ take_var(struct request *req, const char *var, size_t *used,
 	else if (strcmp(name, "REMOTE_USER") == 0 && eq[1] != '\0')
 		req->remote_user = eq + 1;
 	else if (strcmp(name, "HTTPS") == 0)
-		*https = eq + 1;
+		cv->https = eq + 1;
 	else if (strcmp(name, "REQUEST_SCHEME") == 0)
-		*scheme = eq + 1;
+		cv->scheme = eq + 1;
 }
 
 static void
 fill(struct request *req, char **envp)
 {
 	const struct header	*cl;
-	const char		*https = NULL, *scheme = NULL;
+	struct cgi_vars		 cv = { NULL, NULL, NULL, NULL };
 	size_t			 used = 0;
 	uint64_t		 n;
 	char			**v;
@@ -195,11 +218,21 @@ fill(struct request *req, char **envp)
 	req->remote_addr = "";
 	req->query = "";
 	for (v = envp; v != NULL && *v != NULL; v++)
-		take_var(req, *v, &used, &https, &scheme);
+		take_var(req, *v, &used, &cv);
+	if (cv.http_length != NULL && request_header(req, "Content-Length") ==
+	    NULL) {
+		cv.http_length += strlen("HTTP_");
+		take_var(req, cv.http_length, &used, &cv);
+	}
+	if (cv.http_type != NULL && request_header(req, "Content-Type") ==
+	    NULL) {
+		cv.http_type += strlen("HTTP_");
+		take_var(req, cv.http_type, &used, &cv);
+	}
 	/* Apache and lighttpd say HTTPS=on; some set only the scheme. */
-	req->https = (https != NULL && (strcasecmp(https, "on") == 0 ||
-	    strcmp(https, "1") == 0)) ||
-	    (scheme != NULL && strcasecmp(scheme, "https") == 0);
+	req->https = (cv.https != NULL && (strcasecmp(cv.https, "on") == 0 ||
+	    strcmp(cv.https, "1") == 0)) ||
+	    (cv.scheme != NULL && strcasecmp(cv.scheme, "https") == 0);
 	if ((cl = request_header(req, "Content-Length")) == NULL) {
 		if (strcmp(req->method, "POST") == 0 &&
 		    req->problem == REQUEST_OK)

@@ -177,6 +177,15 @@ contract_provider() {
 	assert_eq accepted "$(last_log "$p" verdict)" "$p: log says accepted"
 	assert_eq "$(sha256sum <"$b" | cut -d' ' -f1)" \
 	    "$(last_log "$p" body_sha256)" "$p: log holds the exact body"
+	# lighttpd, nginx and Caddy pass Content-Length (nginx and Caddy
+	# Content-Type too) both as CONTENT_ and as HTTP_ variables; jq's
+	# stream form keeps the keys a parsed object would fold.
+	assert_eq "" "$(tail -n 1 "$T/log/$p.log" | jq -r --stream \
+	    'select(length == 2 and .[0][0] == "headers") | .[0][1]' |
+	    sort | uniq -d)" "$p: log names each header once"
+	assert_eq "$(wc -c <"$b")" \
+	    "$(last_log "$p" 'headers["Content-Length"]')" \
+	    "$p: log holds the body's length"
 
 	code=$(post "$url" "$b" "${H[@]}")
 	assert_eq 200 "$code" "$p: same delivery again answered 200"
